@@ -1,0 +1,73 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
+)
+
+// remedies says, for each Zoho code, why it happens and what to do. The
+// wording is shared by every resource and data source so that a user who
+// searches an error finds one explanation.
+var remedies = map[string]string{
+	zoho.CodeInProgress: "The backup is already running, and Zoho cannot cancel a backup once it has started. " +
+		"Wait for it to finish; then remove this resource, or point it at the next scheduled backup.",
+	zoho.CodeResourceNotFound: "Zoho has no scheduled backup with this id: the id is wrong, belongs to another organization " +
+		"or data centre, or the backup has already finished. Find the id of the current backup with " +
+		"GET {api_domain}/crm/bulk/v8/backup (the \"id\" field) or in Zoho CRM under Setup > Data Administration > Export.",
+	zoho.CodeOAuthScopeMismatch: "The access token lacks the scope this call needs. Generate a new token whose scopes include " +
+		"ZohoCRM.bulk.backup.ALL (or ZohoCRM.bulk.backup.UPDATE to cancel and ZohoCRM.bulk.backup.READ to read).",
+	zoho.CodeNoPermission: "The Zoho user who generated the access token may not manage data backups: only users with the " +
+		"Administrator profile can. Ask a Zoho CRM administrator to generate the token, or to do this for you.",
+	zoho.CodeInvalidToken: "The access token is invalid or has expired (Zoho access tokens live one hour). " +
+		"Generate a new one and set it in access_token or ZOHOCRM_ACCESS_TOKEN.",
+	zoho.CodeAuthenticationFailure: "Zoho received no usable access token. Set access_token in the provider block " +
+		"or the ZOHOCRM_ACCESS_TOKEN environment variable.",
+	zoho.CodeInvalidURLPattern: "Zoho does not know this URL. Check api_domain (it must be your data centre's API domain, " +
+		"such as https://www.zohoapis.eu, with no path) and api_version (such as v8).",
+	zoho.CodeInvalidRequestMethod: "Zoho rejected the HTTP method of this call. This is a bug in the provider or a proxy " +
+		"that rewrites requests; please report it with the log of TF_LOG=DEBUG.",
+	zoho.CodeInternalError: "Zoho failed to process the request. Try again later; if it persists, contact support@zohocrm.com.",
+	zoho.CodeTooManyRequests: "The Zoho organization has used its API credits for the last 24 hours or too many calls run at once. " +
+		"Wait, or lower Terraform's -parallelism.",
+}
+
+// unknownAnswerRemedy covers codes Zoho never documented and bodies that are
+// not a Zoho answer at all (an HTML page from a gateway or proxy).
+const unknownAnswerRemedy = "This is not an answer the provider knows. If the body is an HTML page, a proxy or gateway " +
+	"between you and Zoho answered instead of Zoho: check api_domain and try again later."
+
+// addZohoError turns an error from the zoho client into a diagnostic that
+// says what was being done, what Zoho answered and what to do. subject names
+// the object, e.g. "backup 4876876000001593003".
+func addZohoError(ctx context.Context, diags *diag.Diagnostics, summary string, err error) {
+	var apiErr *zoho.APIError
+	if !errors.As(err, &apiErr) {
+		detail := fmt.Sprintf("%s.", err)
+		if ctx.Err() != nil {
+			detail += " The operation was cancelled or ran out of time before Zoho answered."
+		} else {
+			detail += " The request did not get an answer from Zoho: check the network and api_domain, then try again."
+		}
+		diags.AddError(summary, detail)
+		return
+	}
+	diags.AddError(summary, describeAPIError(apiErr))
+}
+
+// describeAPIError is the detail text for an error answer from Zoho.
+func describeAPIError(apiErr *zoho.APIError) string {
+	if apiErr.Code == "" {
+		return fmt.Sprintf("Zoho answered HTTP %d with a body that is not a Zoho API response: %s\n\n%s",
+			apiErr.HTTPStatus, apiErr.BodyExcerpt, unknownAnswerRemedy)
+	}
+	remedy, known := remedies[apiErr.Code]
+	if !known {
+		remedy = unknownAnswerRemedy
+	}
+	return fmt.Sprintf("Zoho answered HTTP %d with code %s: %q.\n\n%s", apiErr.HTTPStatus, apiErr.Code, apiErr.Message, remedy)
+}

@@ -1,0 +1,227 @@
+// Package provider holds the Terraform glue of the Zoho CRM provider: the
+// provider schema and configuration, its resources and data sources. Every
+// call to Zoho goes through the client in internal/zoho.
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
+)
+
+// Address is the provider's Registry address.
+const Address = "registry.terraform.io/zohocrm-terraform/zohocrm"
+
+// Environment variables read when an argument is not set in the configuration.
+const (
+	envAPIDomain   = "ZOHOCRM_API_DOMAIN"
+	envAccessToken = "ZOHOCRM_ACCESS_TOKEN"
+	envAPIVersion  = "ZOHOCRM_API_VERSION"
+)
+
+var _ provider.Provider = (*zohocrmProvider)(nil)
+
+type zohocrmProvider struct {
+	// version is the provider's release version, "dev" for local builds and
+	// "test" in acceptance tests; it goes into the User-Agent.
+	version string
+}
+
+// New returns the provider factory that main.go serves.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider {
+		return &zohocrmProvider{version: version}
+	}
+}
+
+type providerModel struct {
+	APIDomain   types.String `tfsdk:"api_domain"`
+	AccessToken types.String `tfsdk:"access_token"`
+	APIVersion  types.String `tfsdk:"api_version"`
+}
+
+func (p *zohocrmProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "zohocrm"
+	resp.Version = p.version
+}
+
+func (p *zohocrmProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The Zoho CRM provider manages the data backups of a Zoho CRM organization " +
+			"through Zoho's [bulk backup API](https://www.zoho.com/crm/developer/docs/api/v8/cancel-backup.html).",
+		Attributes: map[string]schema.Attribute{
+			"api_domain": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "The API domain of your Zoho data centre, such as `https://www.zohoapis.eu`. " +
+					"Defaults to the `" + envAPIDomain + "` environment variable, then to `" + zoho.DefaultAPIDomain + "` (US). " +
+					"It must use https; plain http is accepted only for loopback hosts (`127.0.0.1`, `::1`, `localhost`), " +
+					"so that an access token never crosses a network in clear text. Trailing slashes are ignored.",
+				Validators: []validator.String{baseURLValidator()},
+			},
+			"access_token": schema.StringAttribute{
+				Optional:  true,
+				Sensitive: true,
+				MarkdownDescription: "A Zoho OAuth access token with the scope `ZohoCRM.bulk.backup.ALL` " +
+					"(or `ZohoCRM.bulk.backup.UPDATE` to cancel backups only), sent as `Authorization: Zoho-oauthtoken <token>`. " +
+					"Defaults to the `" + envAccessToken + "` environment variable, which keeps the token out of your configuration. " +
+					"Access tokens expire after one hour.",
+			},
+			"api_version": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "The version of the Zoho CRM API to call, `v` followed by digits. " +
+					"Defaults to the `" + envAPIVersion + "` environment variable, then to `" + zoho.DefaultAPIVersion + "`.",
+				Validators: []validator.String{apiVersionValidator()},
+			},
+		},
+	}
+}
+
+func (p *zohocrmProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var config providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	// A value that comes from another resource is unknown until apply. Failing
+	// here would break every plan of such a configuration, although planning
+	// a cancellation needs no API call. When Terraform can defer, say so;
+	// otherwise leave the resources without a client: they report it only if
+	// they must call Zoho before the value is known.
+	if unknown := unknownAttributes(config); len(unknown) > 0 {
+		tflog.Debug(ctx, "Provider configuration has unknown values; no client configured yet", map[string]any{"attributes": unknown})
+		if req.ClientCapabilities.DeferralAllowed {
+			resp.Deferred = &provider.Deferred{Reason: provider.DeferredReasonProviderConfigUnknown}
+		}
+		return
+	}
+
+	settings := resolveSettings(config)
+	if settings.accessToken == "" {
+		resp.Diagnostics.AddAttributeError(path.Root("access_token"), "Missing Zoho access token",
+			"The provider needs a Zoho OAuth access token to call the Zoho CRM API. Set the access_token argument in the "+
+				"provider block, or the "+envAccessToken+" environment variable (recommended, so the token stays out of your configuration). "+
+				"Create one with a Zoho Self Client and the scope ZohoCRM.bulk.backup.ALL.")
+		return
+	}
+	// Values from the configuration were validated at plan time; values from
+	// the environment are checked here, naming the variable to fix.
+	if err := validateEnvSettings(config); err != nil {
+		resp.Diagnostics.AddError("Invalid provider setting in the environment", err.Error())
+		return
+	}
+
+	client, err := zoho.NewClient(zoho.Config{
+		APIDomain:  settings.apiDomain,
+		APIVersion: settings.apiVersion,
+		Tokens:     zoho.StaticToken(settings.accessToken),
+		HTTPClient: zoho.NewHTTPClient(),
+		UserAgent:  userAgent(p.version, req.TerraformVersion),
+	})
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid provider configuration", fmt.Sprintf("The Zoho CRM client could not be created: %s.", err))
+		return
+	}
+	tflog.Debug(ctx, "Configured the Zoho CRM client", map[string]any{"api_domain": settings.apiDomain, "api_version": settings.apiVersion})
+
+	data := &providerData{client: client}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+}
+
+func (p *zohocrmProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewBackupCancellationResource,
+	}
+}
+
+func (p *zohocrmProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return nil
+}
+
+// providerData is what Configure hands to every resource and data source.
+type providerData struct {
+	client *zoho.Client
+}
+
+// settings are the provider arguments after HCL, environment and defaults.
+type settings struct {
+	apiDomain   string
+	accessToken string
+	apiVersion  string
+}
+
+// resolveSettings applies the precedence HCL, then environment, then default.
+func resolveSettings(config providerModel) settings {
+	return settings{
+		apiDomain:   stringSetting(config.APIDomain, envAPIDomain, zoho.DefaultAPIDomain),
+		accessToken: stringSetting(config.AccessToken, envAccessToken, ""),
+		apiVersion:  stringSetting(config.APIVersion, envAPIVersion, zoho.DefaultAPIVersion),
+	}
+}
+
+func stringSetting(value types.String, envVar, fallback string) string {
+	if !value.IsNull() && value.ValueString() != "" {
+		return value.ValueString()
+	}
+	if v := os.Getenv(envVar); v != "" {
+		return v
+	}
+	return fallback
+}
+
+// validateEnvSettings checks the settings that come from environment
+// variables, so that the error names the variable rather than an attribute
+// the user never wrote.
+func validateEnvSettings(config providerModel) error {
+	if config.APIDomain.IsNull() {
+		if v := os.Getenv(envAPIDomain); v != "" {
+			if _, err := zoho.NormalizeBaseURL(v); err != nil {
+				return fmt.Errorf("%s: %w", envAPIDomain, err)
+			}
+		}
+	}
+	if config.APIVersion.IsNull() {
+		if v := os.Getenv(envAPIVersion); v != "" {
+			if err := zoho.ValidateAPIVersion(v); err != nil {
+				return fmt.Errorf("%s: %w", envAPIVersion, err)
+			}
+		}
+	}
+	return nil
+}
+
+func unknownAttributes(config providerModel) []string {
+	var unknown []string
+	for name, value := range map[string]types.String{
+		"api_domain":   config.APIDomain,
+		"access_token": config.AccessToken,
+		"api_version":  config.APIVersion,
+	} {
+		if value.IsUnknown() {
+			unknown = append(unknown, name)
+		}
+	}
+	return unknown
+}
+
+// userAgent names the provider and Terraform, as HashiCorp's providers do, so
+// Zoho's logs (and an admin reading them) can tell where calls come from.
+func userAgent(providerVersion, terraformVersion string) string {
+	ua := "terraform-provider-zohocrm/" + providerVersion
+	if terraformVersion != "" {
+		ua = "Terraform/" + terraformVersion + " " + ua
+	}
+	return ua
+}

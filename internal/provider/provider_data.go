@@ -1,0 +1,38 @@
+package provider
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
+)
+
+// clientFrom extracts the client from the data Configure handed over. Nil
+// data is normal: Terraform calls a resource's Configure before the provider
+// is configured (during validation) and when the provider configuration is
+// not known yet.
+func clientFrom(data any, diags *diag.Diagnostics) *zoho.Client {
+	if data == nil {
+		return nil
+	}
+	pd, ok := data.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data type",
+			fmt.Sprintf("Expected *providerData, got %T. This is always a bug in the provider; please report it.", data))
+		return nil
+	}
+	return pd.client
+}
+
+// requireClient reports whether an API call can be made, and explains why
+// not otherwise.
+func requireClient(client *zoho.Client, diags *diag.Diagnostics) bool {
+	if client != nil {
+		return true
+	}
+	diags.AddError("Provider not configured",
+		"The zohocrm provider has no usable configuration yet: its arguments depend on values that are known only "+
+			"after other resources are applied. Apply those resources first (for example with -target), then apply again.")
+	return false
+}

@@ -1,0 +1,50 @@
+package zoho
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+)
+
+// ActionResult is Zoho's answer to an action such as cancel or schedule.
+type ActionResult struct {
+	Code    string
+	Message string
+	// ID is details.id: the backup the action applied to.
+	ID string
+	// HTTPStatus is kept for logs: ALREADY_CANCELLED arrives as HTTP 400.
+	HTTPStatus int
+}
+
+// AlreadyCancelled reports whether the backup had been cancelled before.
+func (r ActionResult) AlreadyCancelled() bool { return r.Code == CodeAlreadyCancelled }
+
+// CancelBackup cancels the scheduled backup id:
+// PUT /crm/bulk/{version}/backup/{id}/actions/cancel.
+//
+// ALREADY_CANCELLED is returned as a result, not an error: the backup is in
+// the state the caller asked for, so cancelling is idempotent. That is also
+// what makes the call safe to send again after a lost response. Every other
+// answer that is not SUCCESS is an *APIError.
+func (c *Client) CancelBackup(ctx context.Context, id string) (ActionResult, error) {
+	operation := "cancel backup " + id
+	if err := ValidateBackupID(id); err != nil {
+		return ActionResult{}, fmt.Errorf("%s: %w", operation, err)
+	}
+	resp, err := c.do(ctx, operation, http.MethodPut, "/backup/"+id+"/actions/cancel", nil, nil)
+	if err != nil {
+		return ActionResult{}, err
+	}
+	env, ok := parseEnvelope(resp.body)
+	switch {
+	case ok && env.Code == CodeSuccess && resp.status < 300:
+	case ok && env.Code == CodeAlreadyCancelled:
+	default:
+		return ActionResult{}, apiError(operation, resp)
+	}
+	result := ActionResult{Code: env.Code, Message: env.Message, ID: id, HTTPStatus: resp.status}
+	if detailID := detailString(env.Details, "id"); detailID != "" {
+		result.ID = detailID
+	}
+	return result, nil
+}

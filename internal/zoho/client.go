@@ -1,0 +1,174 @@
+package zoho
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// maxResponseBytes bounds how much of a response body the client reads. The
+// backup API's largest answer is a history page of 200 entries (about 80 KiB);
+// anything far beyond that is not a Zoho answer and must not exhaust memory.
+const maxResponseBytes = 1 << 20
+
+// TokenSource supplies the access token sent with each request.
+type TokenSource interface {
+	Token(ctx context.Context) (string, error)
+}
+
+// StaticToken is a TokenSource for an access token obtained elsewhere.
+type StaticToken string
+
+// Token returns the token itself.
+func (t StaticToken) Token(context.Context) (string, error) {
+	if t == "" {
+		return "", errors.New("no access token is configured")
+	}
+	return string(t), nil
+}
+
+// Config holds what a Client needs. APIDomain and APIVersion are validated by
+// NewClient; empty values take the defaults.
+type Config struct {
+	APIDomain  string
+	APIVersion string
+	Tokens     TokenSource
+	// HTTPClient is shared by every request of the client, so connections are
+	// kept alive across resources. Nil means a new client with NewHTTPClient.
+	HTTPClient *http.Client
+	// UserAgent names the caller, e.g. "terraform-provider-zohocrm/0.1.0".
+	UserAgent string
+}
+
+// Client calls the Zoho CRM bulk backup API. It is safe for concurrent use.
+type Client struct {
+	baseURL    string // e.g. https://www.zohoapis.com/crm/bulk/v8
+	tokens     TokenSource
+	httpClient *http.Client
+	userAgent  string
+}
+
+// NewClient validates cfg and returns a client.
+func NewClient(cfg Config) (*Client, error) {
+	if cfg.APIDomain == "" {
+		cfg.APIDomain = DefaultAPIDomain
+	}
+	if cfg.APIVersion == "" {
+		cfg.APIVersion = DefaultAPIVersion
+	}
+	domain, err := NormalizeBaseURL(cfg.APIDomain)
+	if err != nil {
+		return nil, fmt.Errorf("api domain: %w", err)
+	}
+	if err := ValidateAPIVersion(cfg.APIVersion); err != nil {
+		return nil, fmt.Errorf("api version: %w", err)
+	}
+	if cfg.Tokens == nil {
+		return nil, errors.New("no token source is configured")
+	}
+	httpClient := cfg.HTTPClient
+	if httpClient == nil {
+		httpClient = NewHTTPClient()
+	}
+	return &Client{
+		baseURL:    domain + "/crm/bulk/" + cfg.APIVersion,
+		tokens:     cfg.Tokens,
+		httpClient: httpClient,
+		userAgent:  cfg.UserAgent,
+	}, nil
+}
+
+// NewHTTPClient returns the HTTP client a provider instance shares across all
+// its requests: its own transport (so no other code's settings leak in) with
+// keep-alive, and no redirects followed. Zoho's API never redirects; a
+// redirect means a misconfigured domain or a proxy, and following it could
+// hand the access token to another host.
+func NewHTTPClient() *http.Client {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 32
+	return &http.Client{
+		Transport: transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+		Timeout: 60 * time.Second,
+	}
+}
+
+// response is a fully read HTTP response.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+	// token is the access token the request carried, kept only so that
+	// errors can redact it from anything they quote.
+	token string
+}
+
+// do sends one request and reads at most maxResponseBytes of the answer.
+func (c *Client) do(ctx context.Context, operation, method, path string, query url.Values, body []byte) (*response, error) {
+	token, err := c.tokens.Token(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: getting an access token: %w", operation, err)
+	}
+	target := c.baseURL + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	var reader io.Reader
+	if body != nil {
+		reader = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, reader)
+	if err != nil {
+		return nil, fmt.Errorf("%s: building the request: %w", operation, err)
+	}
+	req.Header.Set("Authorization", "Zoho-oauthtoken "+token)
+	req.Header.Set("Accept", "application/json")
+	if c.userAgent != "" {
+		req.Header.Set("User-Agent", c.userAgent)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+
+	resp, err := c.httpClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", operation, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading the HTTP %d response: %w", operation, resp.StatusCode, err)
+	}
+	if len(data) > maxResponseBytes {
+		return nil, &APIError{
+			Operation:   operation,
+			HTTPStatus:  resp.StatusCode,
+			BodyExcerpt: excerpt(data[:maxResponseBytes], token) + fmt.Sprintf(" (response larger than %d bytes; not read further)", maxResponseBytes),
+		}
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return nil, &APIError{
+			Operation:   operation,
+			HTTPStatus:  resp.StatusCode,
+			BodyExcerpt: "redirect to " + redactURL(resp.Header.Get("Location")) + " refused: the Zoho API never redirects; check api_domain",
+		}
+	}
+	return &response{status: resp.StatusCode, header: resp.Header, body: data, token: token}, nil
+}
+
+// redactURL keeps a redirect target's scheme, host and path only: its query
+// could carry anything.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "an unreadable location"
+	}
+	return u.Scheme + "://" + u.Host + u.Path
+}
