@@ -1,0 +1,157 @@
+// Command zohocrm-emulator runs the Zoho CRM Data Backup API emulator
+// (internal/emulator) as a standalone loopback server for demos and shell
+// scripts.
+//
+//	zohocrm-emulator -token demo-token -seed SCHEDULED -ready-file /tmp/emu.json
+//
+// Once listening it writes {"url":..., "backup_id":..., "pid":...} to the
+// ready file (atomically, so a script polling for the file never reads half
+// of it), logs one line per request to stderr without any credentials, and
+// exits cleanly on SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/emulator"
+)
+
+// defaultSeedRRule is used with -seed: every Monday.
+const defaultSeedRRule = "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO"
+
+type options struct {
+	listen          string
+	tokens          []string
+	seed            string
+	seedRRule       string
+	readyFile       string
+	quota           int
+	notFoundNested  bool
+	permissionsNeed bool
+}
+
+func main() {
+	logger := log.New(os.Stderr, "zohocrm-emulator: ", log.LstdFlags)
+	opts, err := parseFlags(os.Args[1:], os.Stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		logger.Print(err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, opts, logger); err != nil {
+		logger.Print(err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, output io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("zohocrm-emulator", flag.ContinueOnError)
+	fs.SetOutput(output)
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "loopback `address` to listen on (non-loopback addresses are refused)")
+	fs.Func("token", "access `token` to accept, with scope "+emulator.ScopeAll+" as an administrator; repeatable or comma-separated", func(v string) error {
+		for t := range strings.SplitSeq(v, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				o.tokens = append(o.tokens, t)
+			}
+		}
+		return nil
+	})
+	fs.StringVar(&o.seed, "seed", "", "seed one backup in this `status` (e.g. SCHEDULED); empty seeds none")
+	fs.StringVar(&o.seedRRule, "seed-rrule", defaultSeedRRule, "`rrule` of the seeded backup")
+	fs.StringVar(&o.readyFile, "ready-file", "", "once listening, write {url, backup_id, pid} JSON to this `path`")
+	fs.IntVar(&o.quota, "quota", 4, "backups allowed per month before LIMIT_EXCEEDED (negative: unlimited)")
+	fs.BoolVar(&o.notFoundNested, "resource-not-found-nested", false, "answer RESOURCE_NOT_FOUND nested under \"backup\" instead of top-level")
+	fs.BoolVar(&o.permissionsNeed, "permissions-needed-key", false, "use details.permissions_needed instead of details.permissions in NO_PERMISSION")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return o, nil
+}
+
+func run(ctx context.Context, o options, logger *log.Logger) error {
+	srv := emulator.New(
+		emulator.WithLogger(logger),
+		emulator.WithMonthlyQuota(o.quota),
+		emulator.WithResourceNotFoundNested(o.notFoundNested),
+		emulator.WithPermissionsNeededKey(o.permissionsNeed),
+	)
+	if len(o.tokens) == 0 {
+		logger.Print("warning: no -token given; every API request will be refused")
+	}
+	for _, t := range o.tokens {
+		srv.AddToken(t, emulator.ScopeAll)
+	}
+	var backupID string
+	if o.seed != "" {
+		b, err := srv.TrySeedBackup(strings.ToUpper(o.seed), o.seedRRule)
+		if err != nil {
+			return err
+		}
+		backupID = b.ID
+	}
+	if err := srv.StartOn(o.listen); err != nil {
+		return err
+	}
+	defer srv.Close()
+	logger.Printf("listening on %s (%d token(s), seeded backup %q)", srv.URL(), len(o.tokens), backupID)
+
+	if o.readyFile != "" {
+		if err := writeReadyFile(o.readyFile, srv.URL(), backupID); err != nil {
+			return err
+		}
+		// A stale ready file would tell the next script run that a dead
+		// emulator is up.
+		defer func() { _ = os.Remove(o.readyFile) }()
+	}
+	<-ctx.Done()
+	logger.Print("shutting down")
+	return nil
+}
+
+// writeReadyFile writes the file next to its final name and renames it into
+// place, so readers see either nothing or the whole JSON document.
+func writeReadyFile(path, url, backupID string) error {
+	data, err := json.Marshal(map[string]any{"url": url, "backup_id": backupID, "pid": os.Getpid()})
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".ready-*")
+	if err != nil {
+		return fmt.Errorf("ready file: %w", err)
+	}
+	defer func() { _ = os.Remove(tmp.Name()) }() // No-op after a successful rename.
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		_ = tmp.Close()
+		return fmt.Errorf("ready file: %w", err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		_ = tmp.Close()
+		return fmt.Errorf("ready file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("ready file: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("ready file: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseFlags(t *testing.T) {
+	o, err := parseFlags([]string{"-token", "a,b", "-token", " c ", "-seed", "SCHEDULED", "-quota", "-1"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(o.tokens, []string{"a", "b", "c"}) || o.seed != "SCHEDULED" || o.quota != -1 ||
+		o.listen != "127.0.0.1:0" || o.seedRRule != defaultSeedRRule {
+		t.Fatalf("options = %+v", o)
+	}
+	if _, err := parseFlags([]string{"extra"}, io.Discard); err == nil {
+		t.Fatal("stray argument accepted")
+	}
+}
+
+func TestRunRefusesNonLoopback(t *testing.T) {
+	o := options{listen: "0.0.0.0:0", seedRRule: defaultSeedRRule, quota: 4}
+	if err := run(t.Context(), o, log.New(io.Discard, "", 0)); err == nil {
+		t.Fatal("run listened on 0.0.0.0")
+	}
+}
+
+func TestRunEndToEnd(t *testing.T) {
+	const token = "1000.secret-demo-token"
+	ready := filepath.Join(t.TempDir(), "ready.json")
+	var logs bytes.Buffer
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, options{
+			listen: "127.0.0.1:0", tokens: []string{token}, seed: "scheduled",
+			seedRRule: defaultSeedRRule, readyFile: ready, quota: 4,
+		}, log.New(&logs, "", 0))
+	}()
+
+	var info struct {
+		URL      string `json:"url"`
+		BackupID string `json:"backup_id"`
+		PID      int    `json:"pid"`
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		data, err := os.ReadFile(ready)
+		if err == nil {
+			if err := json.Unmarshal(data, &info); err != nil {
+				t.Fatalf("ready file %q: %v", data, err)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("ready file never appeared")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.HasPrefix(info.URL, "http://127.0.0.1:") || len(info.BackupID) != 19 || info.PID != os.Getpid() {
+		t.Fatalf("ready = %+v", info)
+	}
+
+	req, err := http.NewRequest(http.MethodGet, info.URL+"/crm/bulk/v8/backup", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Zoho-oauthtoken "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct {
+		Backup struct{ ID, Status string } `json:"backup"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&body)
+	_ = resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || body.Backup.ID != info.BackupID || body.Backup.Status != "SCHEDULED" {
+		t.Fatalf("GET /backup: %d %+v %v", resp.StatusCode, body, err)
+	}
+
+	cancel()
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop")
+	}
+	if _, err := os.Stat(ready); !os.IsNotExist(err) {
+		t.Fatalf("ready file left behind: %v", err)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "GET /crm/bulk/v8/backup 200") {
+		t.Fatalf("request not logged: %s", out)
+	}
+	if strings.Contains(out, token) {
+		t.Fatalf("log leaks the token: %s", out)
+	}
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# make demo: the provider applying a real configuration against the local
+# Zoho emulator, the way a user runs it.
+#
+#   1. build the provider and install it into a local filesystem mirror, so
+#      `terraform init` resolves zohocrm-terraform/zohocrm offline;
+#   2. start the emulator on loopback with one scheduled backup;
+#   3. terraform init + apply examples/demo: the backup goes SCHEDULED -> STOPPED;
+#   4. apply again: no changes and no API request;
+#   5. clean up: the emulator stops; every file stays under build/demo (git-ignored).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+work="$root/build/demo"
+version="0.1.0"
+token="demo-access-token"
+os_arch="$(go env GOOS)_$(go env GOARCH)"
+
+if [[ -t 1 ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
+step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$plain"; }
+
+for tool in go terraform curl jq; do
+  command -v "$tool" >/dev/null || { echo "demo: '$tool' is not on PATH" >&2; exit 1; }
+done
+
+emulator_pid=""
+cleanup() {
+  if [[ -n $emulator_pid ]] && kill -0 "$emulator_pid" 2>/dev/null; then
+    kill "$emulator_pid" && wait "$emulator_pid" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+
+# A fresh folder each run: the lock file then always matches the binary just built.
+rm -rf "$work"
+mkdir -p "$work/mirror" "$work/config"
+
+step "Building the provider $version and the emulator"
+plugin_dir="$work/mirror/registry.terraform.io/zohocrm-terraform/zohocrm/$version/$os_arch"
+mkdir -p "$plugin_dir"
+(cd "$root" && go build -ldflags "-X main.version=$version" -o "$plugin_dir/terraform-provider-zohocrm_v$version" .)
+(cd "$root" && go build -o "$work/zohocrm-emulator" ./cmd/zohocrm-emulator)
+
+# Terraform reads providers only from the mirror: no registry is contacted.
+cat >"$work/terraformrc" <<HCL
+provider_installation {
+  filesystem_mirror {
+    path    = "$work/mirror"
+    include = ["registry.terraform.io/zohocrm-terraform/zohocrm"]
+  }
+}
+HCL
+export TF_CLI_CONFIG_FILE="$work/terraformrc"
+export CHECKPOINT_DISABLE=1
+export TF_IN_AUTOMATION=1
+unset TF_LOG TF_LOG_PROVIDER
+
+step "Starting the Zoho emulator on loopback with one scheduled backup"
+"$work/zohocrm-emulator" -token "$token" -seed SCHEDULED -ready-file "$work/emulator.json" 2>"$work/emulator.log" &
+emulator_pid=$!
+for _ in $(seq 1 100); do
+  [[ -s $work/emulator.json ]] && break
+  kill -0 "$emulator_pid" 2>/dev/null || { cat "$work/emulator.log" >&2; exit 1; }
+  sleep 0.1
+done
+[[ -s $work/emulator.json ]] || { echo "demo: the emulator did not start" >&2; exit 1; }
+api_domain=$(jq -r .url "$work/emulator.json")
+backup_id=$(jq -r .backup_id "$work/emulator.json")
+echo "emulator: $api_domain, scheduled backup $backup_id"
+
+backup_status() {
+  curl -sS -H "Authorization: Zoho-oauthtoken $token" "$api_domain/crm/bulk/v8/backup" | jq -r .backup.status
+}
+api_requests() {
+  curl -sS "$api_domain/_emulator/requests" | jq length
+}
+echo "GET /crm/bulk/v8/backup -> status $(backup_status)"
+
+step "terraform init (from the filesystem mirror)"
+cp "$root/examples/demo/main.tf" "$work/config/"
+cd "$work/config"
+terraform init -input=false -no-color | grep -E "Installing|Installed|successfully initialized"
+
+export ZOHOCRM_ACCESS_TOKEN="$token"
+export TF_VAR_api_domain="$api_domain" TF_VAR_backup_id="$backup_id"
+
+step "terraform apply: cancel backup $backup_id"
+before=$(api_requests)
+terraform apply -input=false -auto-approve -no-color
+after=$(api_requests)
+status=$(backup_status)
+echo "GET /crm/bulk/v8/backup -> status $status"
+echo "API requests made by the apply: $((after - before))"
+[[ $status == STOPPED ]] || { echo "demo: FAILED: the backup is $status, want STOPPED" >&2; exit 1; }
+
+step "terraform apply again: nothing to do, no API request"
+before=$(api_requests)
+terraform apply -input=false -auto-approve -no-color | grep -E "No changes|Apply complete"
+after=$(api_requests)
+made=$((after - before))
+echo "API requests made by the second apply: $made"
+[[ $made -eq 0 ]] || { echo "demo: FAILED: the second apply made $made requests" >&2; exit 1; }
+
+step "Done: backup $backup_id went SCHEDULED -> STOPPED; the second apply was a no-op"
+echo "All files are under build/demo; the emulator is stopped on exit."
