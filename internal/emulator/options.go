@@ -22,6 +22,7 @@ type config struct {
 	attachmentFiles      int
 	linkLifetime         time.Duration
 	logger               *log.Logger
+	latency              time.Duration
 }
 
 // Defaults mirror Zoho's samples: the requester, zgid and +05:30 zone are the

@@ -75,6 +75,7 @@ func (s *Server) match(path string) (ops map[string]operation, id string, ok boo
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	body, bodyErr := readBody(r)
 	s.record(r, body)
+	s.simulateLatency(r)
 	writeResponse(w, s.handleAPI(&call{r: r, body: body, bodyErr: bodyErr}))
 }
 
