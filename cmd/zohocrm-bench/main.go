@@ -74,7 +74,7 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 		o.sizes = sizes
 		return err
 	})
-	fs.IntVar(&o.repeats, "repeats", 3, "how many times each measurement is repeated; medians are reported")
+	fs.IntVar(&o.repeats, "repeats", 5, "how many times each measurement is repeated; medians are reported")
 	fs.DurationVar(&o.latency, "latency", 50*time.Millisecond, "emulated network latency per request for the latency runs")
 	fs.StringVar(&o.out, "out", "BENCHMARKS.md", "where to write the markdown report")
 	fs.StringVar(&o.work, "work", "build/bench", "working `directory` for binaries, mirrors, runs and logs (emptied first)")
