@@ -64,6 +64,8 @@ type runResult struct {
 	Spec runSpec `json:"spec"`
 	// ApplySeconds is the wall time of `terraform apply`.
 	ApplySeconds float64 `json:"apply_seconds"`
+	// ApplyCPUSeconds is the CPU time of that apply (see terraformRun).
+	ApplyCPUSeconds float64 `json:"apply_cpu_seconds"`
 	// ApplyRequests and ApplyConnections are what the emulator saw during
 	// the apply: backup-API requests and TCP connections accepted.
 	ApplyRequests    int   `json:"apply_requests"`
@@ -208,10 +210,12 @@ func (b *bench) runOne(ctx context.Context, spec runSpec) (runResult, error) {
 
 	srv.ResetMetrics()
 	began := time.Now()
-	if _, err := tf.run(ctx, "apply", "-input=false", "-no-color", "-auto-approve"); err != nil {
+	apply, err := tf.run(ctx, "apply", "-input=false", "-no-color", "-auto-approve")
+	if err != nil {
 		return fail(err)
 	}
 	result.ApplySeconds = time.Since(began).Seconds()
+	result.ApplyCPUSeconds = apply.cpuSeconds
 	metrics := srv.Metrics()
 	result.ApplyRequests, result.ApplyConnections = metrics.Requests, metrics.ConnectionsAccepted
 	if err := checkCancelled(srv, spec, ids); err != nil {
@@ -229,12 +233,12 @@ func (b *bench) runOne(ctx context.Context, spec runSpec) (runResult, error) {
 	if spec.Scenario == scenarioOurs && spec.Latency == 0 && !spec.Profiled {
 		srv.ResetMetrics()
 		// -detailed-exitcode: 0 is "no changes", 2 is "changes present".
-		code, err := tf.run(ctx, "plan", "-input=false", "-no-color", "-detailed-exitcode")
+		plan, err := tf.run(ctx, "plan", "-input=false", "-no-color", "-detailed-exitcode")
 		if err != nil {
 			return fail(err)
 		}
-		if code != 0 {
-			return fail(fmt.Errorf("the plan after the apply is not empty (terraform plan -detailed-exitcode exited %d)", code))
+		if plan.exitCode != 0 {
+			return fail(fmt.Errorf("the plan after the apply is not empty (terraform plan -detailed-exitcode exited %d)", plan.exitCode))
 		}
 		result.PlanRequests = srv.Metrics().Requests
 	}
@@ -263,14 +267,23 @@ type terraformRunner struct {
 	env []string
 }
 
-// run returns the exit code when Terraform ran and exited, and an error when
-// it could not run or failed with an exit code other than 0 or 2 (2 is
-// "changes present" for plan -detailed-exitcode, and a failure for the other
-// commands, which never exit 2).
-func (t terraformRunner) run(ctx context.Context, args ...string) (int, error) {
+// terraformRun is what one Terraform command cost.
+type terraformRun struct {
+	exitCode int
+	// cpuSeconds is the user and system CPU time of Terraform and of every
+	// process it started and waited for (providers, provisioners): wait4
+	// reports a child's usage together with that of its reaped children.
+	cpuSeconds float64
+}
+
+// run reports how Terraform exited, and returns an error when it could not
+// run or failed with an exit code other than 0 or 2 (2 is "changes present"
+// for plan -detailed-exitcode, and a failure for the other commands, which
+// never exit 2).
+func (t terraformRunner) run(ctx context.Context, args ...string) (terraformRun, error) {
 	logFile, err := os.OpenFile(filepath.Join(t.dir, "terraform.log"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
-		return 0, err
+		return terraformRun{}, err
 	}
 	defer logFile.Close()
 	fmt.Fprintf(logFile, "\n$ terraform %s\n", strings.Join(args, " "))
@@ -285,17 +298,23 @@ func (t terraformRunner) run(ctx context.Context, args ...string) (int, error) {
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
 	err = cmd.Run()
-	code := cmd.ProcessState.ExitCode()
+	if cmd.ProcessState == nil {
+		return terraformRun{}, fmt.Errorf("terraform %s could not start: %w", args[0], err)
+	}
+	result := terraformRun{
+		exitCode:   cmd.ProcessState.ExitCode(),
+		cpuSeconds: (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds(),
+	}
 	var exitErr *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
-		return code, fmt.Errorf("terraform %s interrupted: %w", args[0], ctx.Err())
+		return result, fmt.Errorf("terraform %s interrupted: %w", args[0], ctx.Err())
 	case err == nil:
-		return 0, nil
-	case errors.As(err, &exitErr) && code == 2 && args[0] == "plan":
-		return code, nil
+		return result, nil
+	case errors.As(err, &exitErr) && result.exitCode == 2 && args[0] == "plan":
+		return result, nil
 	default:
-		return code, fmt.Errorf("terraform %s failed (exit %d): %w\n%s", args[0], code, err, lastLines(stderr.String(), 20))
+		return result, fmt.Errorf("terraform %s failed (exit %d): %w\n%s", args[0], result.exitCode, err, lastLines(stderr.String(), 20))
 	}
 }
 

@@ -29,7 +29,9 @@ type launchRecord struct {
 	// PeakRSSKiB is the provider's maximum resident set size over its whole
 	// life (getrusage ru_maxrss of the exited child, which Linux reports in KiB).
 	PeakRSSKiB int64 `json:"peak_rss_kib"`
-	ExitCode   int   `json:"exit_code"`
+	// CPUMillis is the provider's user and system CPU time over its life.
+	CPUMillis float64 `json:"cpu_ms"`
+	ExitCode  int     `json:"exit_code"`
 }
 
 // runWrapper stands between Terraform and the real provider binary. The
@@ -84,6 +86,7 @@ func runWrapper(provider, recordPath string) int {
 	waitErr := cmd.Wait()
 
 	record.ExitCode = cmd.ProcessState.ExitCode()
+	record.CPUMillis = float64((cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Microseconds()) / 1000
 	if usage, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		record.PeakRSSKiB = usage.Maxrss
 	}
