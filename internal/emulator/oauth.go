@@ -161,8 +161,9 @@ type tokenResponse struct {
 	code string // the "error" value; empty on success
 }
 
-func tokenError(status int, code string) tokenResponse {
-	return tokenResponse{response: response{status: status, body: map[string]string{"error": code}}, code: code}
+// tokenError is a documented token error: HTTP 200 with an "error" key.
+func tokenError(code string) tokenResponse {
+	return tokenResponse{response: response{status: http.StatusOK, body: map[string]string{"error": code}}, code: code}
 }
 
 // refreshAccessToken decides the answer, checking in the order a real
@@ -174,20 +175,20 @@ func (s *Server) refreshAccessToken(grantType, clientID, clientSecret, refreshTo
 	case "refresh_token":
 	case "authorization_code":
 		// The emulator issues no grant codes, so every code is unknown.
-		return tokenError(http.StatusOK, TokenErrorInvalidCode), false
+		return tokenError(TokenErrorInvalidCode), false
 	default:
-		return tokenError(http.StatusOK, unsupportedGrantType), false
+		return tokenError(unsupportedGrantType), false
 	}
 	secret, known := s.oauth.clients[clientID]
 	if !known {
-		return tokenError(http.StatusOK, TokenErrorInvalidClient), false
+		return tokenError(TokenErrorInvalidClient), false
 	}
 	if clientSecret != secret {
-		return tokenError(http.StatusOK, TokenErrorInvalidClientSecret), false
+		return tokenError(TokenErrorInvalidClientSecret), false
 	}
 	rec, known := s.oauth.refreshTokens[refreshToken]
 	if !known || rec.revoked || rec.clientID != clientID {
-		return tokenError(http.StatusOK, TokenErrorInvalidCode), false
+		return tokenError(TokenErrorInvalidCode), false
 	}
 	now := s.now()
 	if rec.issuedSince(now.Add(-tokenWindow)) >= tokensPerWindow {

@@ -52,6 +52,16 @@ func readResult(t *testing.T, resp *http.Response) result {
 	return res
 }
 
+// accessToken is the token of a successful answer.
+func accessToken(t *testing.T, res result) string {
+	t.Helper()
+	token, ok := res.body["access_token"].(string)
+	if !ok {
+		t.Fatalf("no access token in %s", res.raw)
+	}
+	return token
+}
+
 func refreshForm(id, secret, token string) url.Values {
 	return url.Values{"grant_type": {"refresh_token"}, "client_id": {id}, "client_secret": {secret}, "refresh_token": {token}}
 }
@@ -123,7 +133,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 	}
 
 	// Revoking a refresh token invalidates it and its access tokens.
-	issued := refresh(t, s, refreshForm("1000.OTHERCLIENT", "other-secret", "1000.other.refresh")).body["access_token"].(string)
+	issued := accessToken(t, refresh(t, s, refreshForm("1000.OTHERCLIENT", "other-secret", "1000.other.refresh")))
 	s.RevokeRefreshToken("1000.other.refresh")
 	if res := refresh(t, s, refreshForm("1000.OTHERCLIENT", "other-secret", "1000.other.refresh")); res.body["error"] != TokenErrorInvalidCode {
 		t.Errorf("a revoked refresh token got %s", res.raw)
@@ -184,7 +194,7 @@ func TestSixteenthTokenEvictsTheOldest(t *testing.T) {
 func TestIssuedTokensCarryTheRefreshTokenScopes(t *testing.T) {
 	s, _ := newOAuthServer(t)
 	s.AddRefreshToken(clientID, clientSecret, "1000.read.only", ScopeRead)
-	token := refresh(t, s, refreshForm(clientID, clientSecret, "1000.read.only")).body["access_token"].(string)
+	token := accessToken(t, refresh(t, s, refreshForm(clientID, clientSecret, "1000.read.only")))
 	if got := send(t, s, http.MethodGet, basePath, "Zoho-oauthtoken "+token, ""); got.status != http.StatusNoContent {
 		t.Errorf("READ scope on GET /backup (no backup yet) got %d, want 204", got.status)
 	}
