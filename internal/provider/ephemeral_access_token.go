@@ -66,7 +66,10 @@ func (r *accessTokenEphemeralResource) Schema(ctx context.Context, _ ephemeral.S
 				Computed:            true,
 				MarkdownDescription: "When the token expires, as an RFC 3339 timestamp (UTC). Zoho access tokens live one hour.",
 			},
-			"timeouts": timeouts.Attributes(ctx),
+			"timeouts": timeouts.AttributesWithOpts(ctx, timeouts.Opts{
+				OpenDescription: "How long opening may take, including the token refresh, as a duration such as `30s` or `2m` " +
+					"(units `s`, `m`, `h`). Defaults to `5m`.",
+			}),
 		},
 	}
 }
