@@ -94,7 +94,8 @@ func (p *zohocrmProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				MarkdownDescription: "A Zoho OAuth access token with the scope `ZohoCRM.bulk.backup.ALL` " +
 					"(or `ZohoCRM.bulk.backup.UPDATE` to cancel backups only), sent as `Authorization: Zoho-oauthtoken <token>`. " +
 					"Defaults to the `" + envAccessToken + "` environment variable, which keeps the token out of your configuration. " +
-					"Access tokens expire after one hour.",
+					"Access tokens expire after one hour; for unattended runs set the refresh credentials " +
+					"(`client_id`, `client_secret`, `refresh_token`) instead. Conflicts with them.",
 			},
 			"api_version": schema.StringAttribute{
 				Optional: true,

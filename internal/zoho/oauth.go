@@ -1,6 +1,7 @@
 package zoho
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,11 +44,18 @@ type AccessToken struct {
 	// from the cache, which keeps only the token and its expiry.
 	APIDomain string
 	Expiry    time.Time
+	// margin overrides RefreshMargin for a token that lives less than twice
+	// as long, so that a short-lived token is not refreshed on every request.
+	margin time.Duration
 }
 
 // validAt reports whether t can still be sent at now, margin included.
 func (t AccessToken) validAt(now time.Time) bool {
-	return t.Value != "" && now.Add(RefreshMargin).Before(t.Expiry)
+	margin := RefreshMargin
+	if t.margin > 0 {
+		margin = t.margin
+	}
+	return t.Value != "" && now.Add(margin).Before(t.Expiry)
 }
 
 // RefreshCredentials are a Self Client's credentials.
@@ -265,7 +273,7 @@ func (s *RefreshingTokenSource) refresh(ctx context.Context) (AccessToken, error
 // its errors with HTTP 200 (and its throttle possibly with 400).
 func (s *RefreshingTokenSource) parseTokenAnswer(status int, body []byte, issued time.Time) (AccessToken, error) {
 	var answer tokenAnswer
-	decoder := json.NewDecoder(strings.NewReader(string(body)))
+	decoder := json.NewDecoder(bytes.NewReader(body))
 	decoder.UseNumber()
 	if err := decoder.Decode(&answer); err != nil || (answer.AccessToken == "" && answer.Error == "") {
 		return AccessToken{}, &TokenError{HTTPStatus: status, TokenURL: s.tokenURL, BodyExcerpt: excerpt(body, s.creds.secrets()...)}
@@ -278,10 +286,12 @@ func (s *RefreshingTokenSource) parseTokenAnswer(status int, body []byte, issued
 			Description: redact(answer.ErrorDescription, s.creds.secrets()...),
 		}
 	}
+	lifetime := tokenLifetime(answer)
 	return AccessToken{
 		Value:     answer.AccessToken,
 		APIDomain: strings.TrimRight(answer.APIDomain, "/"),
-		Expiry:    issued.Add(tokenLifetime(answer)),
+		Expiry:    issued.Add(lifetime),
+		margin:    min(RefreshMargin, lifetime/2),
 	}, nil
 }
 

@@ -64,9 +64,8 @@ func TestRefreshSendsDocumentedRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := AccessToken{Value: "1000.d2dddf7602e8e90b8e7252c07449da55.e794f7281ba755afaa803aefd19cb8ce", APIDomain: "https://www.zohoapis.eu", Expiry: issued.Add(time.Hour)}
-	if token != want {
-		t.Errorf("token %+v, want %+v", token, want)
+	if token.Value != "1000.d2dddf7602e8e90b8e7252c07449da55.e794f7281ba755afaa803aefd19cb8ce" || token.APIDomain != "https://www.zohoapis.eu" || !token.Expiry.Equal(issued.Add(time.Hour)) {
+		t.Errorf("token %+v", token)
 	}
 	if len(*seen) != 1 {
 		t.Fatalf("want 1 request, got %d", len(*seen))
@@ -242,6 +241,25 @@ func TestRefreshBeforeExpiry(t *testing.T) {
 	advance(time.Second)
 	if next, _ := src.Token(context.Background()); next == first || calls.Load() != 2 {
 		t.Errorf("a token within the margin of its expiry must be refreshed (%d refreshes)", calls.Load())
+	}
+}
+
+func TestShortLivedTokenIsReused(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		calls.Add(1)
+		fmt.Fprint(w, `{"access_token":"a","expires_in":120}`)
+	}))
+	t.Cleanup(srv.Close)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	src := newSource(t, srv.URL, func(c *RefreshConfig) { c.Now = func() time.Time { return now } })
+	for range 3 {
+		if _, err := src.Token(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls.Load() != 1 {
+		t.Errorf("a token living less than the refresh margin must still be reused: %d refreshes", calls.Load())
 	}
 }
 
