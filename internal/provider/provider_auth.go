@@ -267,7 +267,9 @@ func (oneAuthenticationMethod) ValidateProvider(ctx context.Context, req provide
 		return
 	}
 	slices.Sort(refresh)
-	resp.Diagnostics.AddAttributeError(path.Root("access_token"), "Conflicting Zoho authentication settings",
+	// Not an attribute error: Terraform would quote the access_token line of
+	// the configuration, and with it a token written there literally.
+	resp.Diagnostics.AddError("Conflicting Zoho authentication settings",
 		fmt.Sprintf("The provider block sets access_token and also %s. The provider authenticates in exactly one way: "+
 			"remove access_token to let the provider refresh tokens itself (recommended for CI), or remove %s.",
 			strings.Join(refresh, ", "), strings.Join(refresh, ", ")))

@@ -345,12 +345,13 @@ func TestAccAuth_conflictsInConfigurationFailAtPlan(t *testing.T) {
 		want  string
 	}{
 		"access token and refresh credentials": {
-			// Placeholders: Terraform quotes the offending source line.
-			block: `provider "zohocrm" {
-  access_token  = "x"
-  client_id     = "y"
-  refresh_token = "z"
-}`,
+			// Real-looking secrets: the diagnostic must not quote the lines
+			// that hold them (expectFailure checks).
+			block: fmt.Sprintf(`provider "zohocrm" {
+  access_token  = %q
+  client_id     = %q
+  refresh_token = %q
+}`, testToken, testClientID, testRefreshToken),
 			want: `Conflicting Zoho authentication settings.*access_token.*also client_id, refresh_token.*remove access_token to let the provider refresh tokens itself`,
 		},
 		"unknown data centre": {
