@@ -24,7 +24,8 @@ var remedies = map[string]string{
 	zoho.CodeNoPermission: "The Zoho user who generated the access token may not manage data backups: only users with the " +
 		"Administrator profile can. Ask a Zoho CRM administrator to generate the token, or to do this for you.",
 	zoho.CodeInvalidToken: "The access token is invalid or has expired (Zoho access tokens live one hour). " +
-		"Generate a new one and set it in access_token or ZOHOCRM_ACCESS_TOKEN.",
+		"Generate a new one and set it in access_token or ZOHOCRM_ACCESS_TOKEN. With refresh credentials the provider has " +
+		"already refreshed the token once: check that accounts_url and api_domain belong to the same data centre.",
 	zoho.CodeAuthenticationFailure: "Zoho received no usable access token. Set access_token in the provider block " +
 		"or the ZOHOCRM_ACCESS_TOKEN environment variable.",
 	zoho.CodeInvalidURLPattern: "Zoho does not know this URL. Check api_domain (it must be your data centre's API domain, " +
@@ -45,6 +46,11 @@ const unknownAnswerRemedy = "This is not an answer the provider knows. If the bo
 // says what was being done, what Zoho answered and what to do. subject names
 // the object, e.g. "backup 4876876000001593003".
 func addZohoError(ctx context.Context, diags *diag.Diagnostics, summary string, err error) {
+	var tokenErr *zoho.TokenError
+	if errors.As(err, &tokenErr) {
+		diags.AddError(summary, describeTokenError(tokenErr))
+		return
+	}
 	var apiErr *zoho.APIError
 	if !errors.As(err, &apiErr) {
 		detail := fmt.Sprintf("%s.", err)

@@ -13,6 +13,15 @@ import (
 // is configured (during validation) and when the provider configuration is
 // not known yet.
 func clientFrom(data any, diags *diag.Diagnostics) *zoho.Client {
+	if pd := providerDataFrom(data, diags); pd != nil {
+		return pd.client
+	}
+	return nil
+}
+
+// providerDataFrom is clientFrom for the components that need more than the
+// client, such as the zohocrm_access_token ephemeral resource.
+func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
 	if data == nil {
 		return nil
 	}
@@ -22,7 +31,7 @@ func clientFrom(data any, diags *diag.Diagnostics) *zoho.Client {
 			fmt.Sprintf("Expected *providerData, got %T. This is always a bug in the provider; please report it.", data))
 		return nil
 	}
-	return pd.client
+	return pd
 }
 
 // requireClient reports whether an API call can be made, and explains why
