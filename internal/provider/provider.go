@@ -143,11 +143,16 @@ func (p *zohocrmProvider) Configure(ctx context.Context, req provider.ConfigureR
 func (p *zohocrmProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewBackupCancellationResource,
+		NewBackupScheduleResource,
 	}
 }
 
 func (p *zohocrmProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{
+		NewBackupDataSource,
+		NewBackupURLsDataSource,
+		NewBackupHistoryDataSource,
+	}
 }
 
 // providerData is what Configure hands to every resource and data source.
