@@ -231,3 +231,54 @@ func testReadErrors(t *testing.T, path, dataSource string, wantSummary *regexp.R
 func TestAccBackupDataSource_errors(t *testing.T) {
 	testReadErrors(t, backupPath, `data "zohocrm_backup" "latest" {}`, regexp.MustCompile(`Failed to read the latest Zoho CRM backup`))
 }
+
+// slowZoho answers nothing until the test ends, as a hung Zoho would.
+func slowZoho(t *testing.T) *httptest.Server {
+	t.Helper()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	return srv
+}
+
+// TestAccTimeoutsBoundTheOperation proves that each timeouts attribute
+// bounds its operation: a hung Zoho fails the read or the create after the
+// configured second, with a diagnostic that says so.
+func TestAccTimeoutsBoundTheOperation(t *testing.T) {
+	configs := map[string]string{
+		"zohocrm_backup":          `data "zohocrm_backup" "latest" { timeouts = { read = "1s" } }`,
+		"zohocrm_backup_urls":     `data "zohocrm_backup_urls" "latest" { timeouts = { read = "1s" } }`,
+		"zohocrm_backup_history":  `data "zohocrm_backup_history" "all" { timeouts = { read = "1s" } }`,
+		"zohocrm_backup_schedule": `resource "zohocrm_backup_schedule" "test" { timeouts = { create = "1s" } }`,
+	}
+	for name, config := range configs {
+		t.Run(name, func(t *testing.T) {
+			zoho := slowZoho(t)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				ErrorCheck:               expectFailure(t, regexp.MustCompile(`context deadline exceeded.*ran out of time`)),
+				Steps:                    []resource.TestStep{{Config: providerBlock(zoho.URL, testToken) + config}},
+			})
+		})
+	}
+}
+
+func TestAccTimeoutsRejectABadDuration(t *testing.T) {
+	srv := newEmulator(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ErrorCheck:               expectFailure(t, regexp.MustCompile(`Invalid Attribute Value Time Duration.*"soon" must be a string containing a sequence of decimal numbers`)),
+		Steps: []resource.TestStep{{
+			Config:   providerBlock(srv.URL(), testToken) + `data "zohocrm_backup" "latest" { timeouts = { read = "soon" } }`,
+			PlanOnly: true,
+		}},
+	})
+	if got := len(srv.Requests()); got != 0 {
+		t.Errorf("a bad duration must fail before any request, got %d", got)
+	}
+}

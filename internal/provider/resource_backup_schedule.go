@@ -73,7 +73,8 @@ func (r *backupScheduleResource) Schema(ctx context.Context, _ resource.SchemaRe
 					"or -1, such as `1TH` for the first Thursday) and `BYMONTHDAY`, 1 to 31, for monthly rules only. " +
 					"Examples: `FREQ=WEEKLY;INTERVAL=2;BYDAY=TH` (every other Thursday), `FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=16`. " +
 					"The rule is checked at plan time and sent in the documented form (`RRULE:FREQ=...;INTERVAL=...;BY...`); " +
-					"writing it another way causes no diff. Leave it out for an immediate one-off backup. " +
+					"the state keeps the rule as written, so Zoho's form causes no diff, and rewriting the same rule another way " +
+					"is an in-place update that makes no request. Leave it out for an immediate one-off backup. " +
 					"Changing it to a different rule replaces the schedule: the backup is cancelled and a new one scheduled.",
 				Validators: []validator.String{rruleValidator()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(
@@ -98,7 +99,7 @@ func (r *backupScheduleResource) Schema(ctx context.Context, _ resource.SchemaRe
 				MarkdownDescription: "When the backup was first set to start, ISO 8601; null for an immediate backup.",
 				PlanModifiers:       keepString,
 			},
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
+			"timeouts": resourceTimeoutsAttribute(ctx, timeouts.Opts{
 				Create:            true,
 				Read:              true,
 				Delete:            true,

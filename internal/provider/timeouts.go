@@ -5,8 +5,10 @@ import (
 	"time"
 
 	datasourcetimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
+	resourcetimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	resourceschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 )
 
 // Default bounds of a whole operation, retries included, when the
@@ -19,11 +21,30 @@ const (
 // durationDescription completes each timeouts field's description.
 const durationDescription = "A duration such as `30s`, `5m` or `1h` (units `s`, `m`, `h`)"
 
+// timeoutsDescription describes the timeouts attribute itself.
+const timeoutsDescription = "How long each operation may take, all requests to Zoho included, before it is abandoned with an error."
+
 // dataSourceTimeoutsAttribute is the timeouts attribute every data source has.
 func dataSourceTimeoutsAttribute(ctx context.Context) schema.Attribute {
-	return datasourcetimeouts.AttributesWithOpts(ctx, datasourcetimeouts.Opts{
+	attribute := datasourcetimeouts.AttributesWithOpts(ctx, datasourcetimeouts.Opts{
 		ReadDescription: durationDescription + " bounding the whole read, all requests to Zoho included. Defaults to `5m`.",
 	})
+	if nested, ok := attribute.(schema.SingleNestedAttribute); ok {
+		nested.MarkdownDescription = timeoutsDescription
+		return nested
+	}
+	return attribute
+}
+
+// resourceTimeoutsAttribute is the timeouts attribute of a resource, with
+// the operations opts enables.
+func resourceTimeoutsAttribute(ctx context.Context, opts resourcetimeouts.Opts) resourceschema.Attribute {
+	attribute := resourcetimeouts.Attributes(ctx, opts)
+	if nested, ok := attribute.(resourceschema.SingleNestedAttribute); ok {
+		nested.MarkdownDescription = timeoutsDescription
+		return nested
+	}
+	return attribute
 }
 
 // withTimeout bounds ctx by the duration a timeouts attribute sets for this
