@@ -22,7 +22,7 @@ var (
 // is how a configuration discovers the id that zohocrm_backup_cancellation
 // needs.
 type backupDataSource struct {
-	client *zoho.Client
+	dataSourceClient
 }
 
 // NewBackupDataSource is the data source factory the provider registers.
@@ -110,10 +110,6 @@ func (d *backupDataSource) Schema(ctx context.Context, _ datasource.SchemaReques
 			"timeouts": dataSourceTimeoutsAttribute(ctx),
 		},
 	}
-}
-
-func (d *backupDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *backupDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

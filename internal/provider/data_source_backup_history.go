@@ -11,8 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
-
-	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
 )
 
 var (
@@ -22,7 +20,7 @@ var (
 
 // backupHistoryDataSource reads the past year's backup events.
 type backupHistoryDataSource struct {
-	client *zoho.Client
+	dataSourceClient
 }
 
 // NewBackupHistoryDataSource is the data source factory the provider registers.
@@ -92,10 +90,6 @@ func (d *backupHistoryDataSource) Schema(ctx context.Context, _ datasource.Schem
 			"timeouts": dataSourceTimeoutsAttribute(ctx),
 		},
 	}
-}
-
-func (d *backupHistoryDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *backupHistoryDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

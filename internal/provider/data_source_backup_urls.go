@@ -20,7 +20,7 @@ var (
 
 // backupURLsDataSource reads the download links of the latest backup.
 type backupURLsDataSource struct {
-	client *zoho.Client
+	dataSourceClient
 }
 
 // NewBackupURLsDataSource is the data source factory the provider registers.
@@ -70,10 +70,6 @@ func (d *backupURLsDataSource) Schema(ctx context.Context, _ datasource.SchemaRe
 			"timeouts": dataSourceTimeoutsAttribute(ctx),
 		},
 	}
-}
-
-func (d *backupURLsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *backupURLsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
