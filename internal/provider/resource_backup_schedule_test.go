@@ -3,9 +3,11 @@ package provider
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -515,4 +517,54 @@ func TestAccBackupSchedule_invalidRRuleFailsAtPlan(t *testing.T) {
 			t.Errorf("an invalid rrule must fail before any request, got %d", got)
 		}
 	})
+}
+
+// TestAccBackupSchedule_destroyAlreadyGone: a backup stopped or finished
+// between the last refresh and the cancel is already gone, not an error.
+// A scripted Zoho keeps reporting the backup as SCHEDULED, so Terraform's
+// refresh keeps it, and answers the cancel with each documented "gone" code.
+func TestAccBackupSchedule_destroyAlreadyGone(t *testing.T) {
+	const id = "4876876000001593003"
+	answers := map[string]string{
+		"ALREADY_CANCELLED":                `{"backup":{"code":"ALREADY_CANCELLED","details":{"id":"` + id + `"},"message":"Backup is already canceled","status":"error"}}`,
+		"RESOURCE_NOT_FOUND, top-level":    `{"code":"RESOURCE_NOT_FOUND","details":{},"message":"The requested resource doesn't exist","status":"error"}`,
+		"RESOURCE_NOT_FOUND, under backup": `{"backup":{"code":"RESOURCE_NOT_FOUND","details":{"id":"` + id + `"},"message":"The requested resource doesn't exist","status":"error"}}`,
+	}
+	for name, cancelAnswer := range answers {
+		t.Run(name, func(t *testing.T) {
+			var cancels atomic.Int32
+			zoho := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+				switch {
+				case r.Method == http.MethodPost && r.URL.Path == backupPath:
+					_, _ = fmt.Fprint(w, `{"backup":{"status":"success","code":"SUCCESS","message":"Backup scheduled successfully.","details":{"id":"`+id+`"}}}`)
+				case r.Method == http.MethodGet && r.URL.Path == backupPath:
+					_, _ = fmt.Fprint(w, `{"backup":{"id":"`+id+`","scheduled_date":"2026-12-07T10:00:00+05:30","start_date":"2026-12-07T10:00:00+05:30","rrule":"RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO","requester":{"id":"1","name":"A","zuid":"2"},"status":"SCHEDULED"}}`)
+				case r.Method == http.MethodPut && r.URL.Path == cancelPath(id):
+					cancels.Add(1)
+					w.WriteHeader(http.StatusBadRequest)
+					_, _ = fmt.Fprint(w, cancelAnswer)
+				default:
+					w.WriteHeader(http.StatusNotFound)
+					_, _ = fmt.Fprint(w, `{"code":"INVALID_URL_PATTERN","details":{},"message":"Please check if the URL trying to access is a correct one","status":"error"}`)
+				}
+			}))
+			t.Cleanup(zoho.Close)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: scheduleConfig(zoho.URL, testToken, "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO"),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("id"), knownvalue.StringExact(id)),
+					},
+				}},
+				CheckDestroy: func(*terraform.State) error {
+					if got := cancels.Load(); got != 1 {
+						return fmt.Errorf("destroy sent %d cancel requests, want 1", got)
+					}
+					return nil
+				},
+			})
+		})
+	}
 }
