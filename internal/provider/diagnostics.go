@@ -18,7 +18,8 @@ var remedies = map[string]string{
 		"Wait for it to finish; then remove this resource, or point it at the next scheduled backup.",
 	zoho.CodeResourceNotFound: "Zoho has no scheduled backup with this id: the id is wrong, belongs to another organization " +
 		"or data centre, or the backup has already finished. Find the id of the current backup with " +
-		"GET {api_domain}/crm/bulk/v8/backup (the \"id\" field) or in Zoho CRM under Setup > Data Administration > Export.",
+		"the zohocrm_backup data source (its id attribute), with GET {api_domain}/crm/bulk/v8/backup (the \"id\" field), " +
+		"or in Zoho CRM under Setup > Data Administration > Export.",
 	zoho.CodeOAuthScopeMismatch: "The access token lacks the scope this call needs. Generate a new token whose scopes include " +
 		"ZohoCRM.bulk.backup.ALL (or ZohoCRM.bulk.backup.UPDATE to cancel and ZohoCRM.bulk.backup.READ to read).",
 	zoho.CodeNoPermission: "The Zoho user who generated the access token may not manage data backups: only users with the " +
