@@ -18,7 +18,8 @@ var remedies = map[string]string{
 		"Wait for it to finish; then remove this resource, or point it at the next scheduled backup.",
 	zoho.CodeResourceNotFound: "Zoho has no scheduled backup with this id: the id is wrong, belongs to another organization " +
 		"or data centre, or the backup has already finished. Find the id of the current backup with " +
-		"GET {api_domain}/crm/bulk/v8/backup (the \"id\" field) or in Zoho CRM under Setup > Data Administration > Export.",
+		"the zohocrm_backup data source (its id attribute), with GET {api_domain}/crm/bulk/v8/backup (the \"id\" field), " +
+		"or in Zoho CRM under Setup > Data Administration > Export.",
 	zoho.CodeOAuthScopeMismatch: "The access token lacks the scope this call needs. Generate a new token whose scopes include " +
 		"ZohoCRM.bulk.backup.ALL (or ZohoCRM.bulk.backup.UPDATE to cancel and ZohoCRM.bulk.backup.READ to read).",
 	zoho.CodeNoPermission: "The Zoho user who generated the access token may not manage data backups: only users with the " +
@@ -35,6 +36,18 @@ var remedies = map[string]string{
 	zoho.CodeInternalError: "Zoho failed to process the request. Try again later; if it persists, contact support@zohocrm.com.",
 	zoho.CodeTooManyRequests: "The Zoho organization has used its API credits for the last 24 hours or too many calls run at once. " +
 		"Wait, or lower Terraform's -parallelism.",
+	zoho.CodeBackupAlreadyScheduled: "Zoho keeps one scheduled or running backup at a time, so it refused another. Nothing was scheduled. " +
+		"There are two ways out: cancel the existing backup (declare a zohocrm_backup_cancellation with its id, or cancel it in " +
+		"Zoho CRM under Setup > Data Administration > Export), then apply again; or manage the existing backup with this " +
+		"resource instead of scheduling a new one, with terraform import. A backup that is already running cannot be " +
+		"cancelled: wait for it to finish, then apply again.",
+	zoho.CodeLimitExceeded: "The organization has used every data backup its Zoho CRM edition allows this month " +
+		"(4 for Ultimate, 2 for the other paid editions). Nothing was scheduled. Wait until next month, when Zoho refreshes " +
+		"the limit, or purchase additional backups in Zoho CRM; then apply again.",
+	zoho.CodeInvalidData: "Zoho refused a value in the request as invalid. For a backup schedule it is the rrule: the provider " +
+		"checks it against Zoho's documented grammar (FREQ=WEEKLY or MONTHLY; INTERVAL=1 to 52; BYDAY=a weekday, or for " +
+		"MONTHLY rules BYMONTHDAY=1 to 31) before sending it, so Zoho applies a rule its documentation does not describe. " +
+		"Try a simpler rule, such as FREQ=WEEKLY;INTERVAL=1;BYDAY=MO, and report the refused one to the provider's maintainers.",
 }
 
 // unknownAnswerRemedy covers codes Zoho never documented and bodies that are

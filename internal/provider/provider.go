@@ -166,11 +166,16 @@ func (p *zohocrmProvider) Configure(ctx context.Context, req provider.ConfigureR
 func (p *zohocrmProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewBackupCancellationResource,
+		NewBackupScheduleResource,
 	}
 }
 
 func (p *zohocrmProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{
+		NewBackupDataSource,
+		NewBackupURLsDataSource,
+		NewBackupHistoryDataSource,
+	}
 }
 
 func (p *zohocrmProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {

@@ -1,8 +1,10 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
@@ -44,4 +46,14 @@ func requireClient(client *zoho.Client, diags *diag.Diagnostics) bool {
 		"The zohocrm provider has no usable configuration yet: its arguments depend on values that are known only "+
 			"after other resources are applied. Apply those resources first (for example with -target), then apply again.")
 	return false
+}
+
+// dataSourceClient is embedded by every data source: its Configure receives
+// the client the provider configured.
+type dataSourceClient struct {
+	client *zoho.Client
+}
+
+func (d *dataSourceClient) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
