@@ -43,6 +43,16 @@ type Config struct {
 	HTTPClient *http.Client
 	// UserAgent names the caller, e.g. "terraform-provider-zohocrm/0.1.0".
 	UserAgent string
+	// Retry is the retry policy; nil means DefaultRetryPolicy.
+	Retry *RetryPolicy
+	// RequestTimeout bounds each attempt of a request, from sending it to
+	// reading the whole answer; 0 means DefaultRequestTimeout. The caller's
+	// context bounds the whole operation, retries included.
+	RequestTimeout time.Duration
+	// Logf, if set, receives the client's log lines (such as each retry and
+	// its reason). The client has no logger of its own: the provider wires
+	// this to terraform-plugin-log, which masks secrets.
+	Logf func(ctx context.Context, msg string, fields map[string]any)
 }
 
 // Client calls the Zoho CRM bulk backup API. It is safe for concurrent use.
@@ -51,6 +61,10 @@ type Client struct {
 	tokens     TokenSource
 	httpClient *http.Client
 	userAgent  string
+
+	retry          RetryPolicy
+	requestTimeout time.Duration
+	logHook        func(ctx context.Context, msg string, fields map[string]any)
 }
 
 // NewClient validates cfg and returns a client.
@@ -75,11 +89,22 @@ func NewClient(cfg Config) (*Client, error) {
 	if httpClient == nil {
 		httpClient = NewHTTPClient()
 	}
+	retry := DefaultRetryPolicy()
+	if cfg.Retry != nil {
+		retry = *cfg.Retry
+	}
+	requestTimeout := cfg.RequestTimeout
+	if requestTimeout <= 0 {
+		requestTimeout = DefaultRequestTimeout
+	}
 	return &Client{
-		baseURL:    domain + "/crm/bulk/" + cfg.APIVersion,
-		tokens:     cfg.Tokens,
-		httpClient: httpClient,
-		userAgent:  cfg.UserAgent,
+		baseURL:        domain + "/crm/bulk/" + cfg.APIVersion,
+		tokens:         cfg.Tokens,
+		httpClient:     httpClient,
+		userAgent:      cfg.UserAgent,
+		retry:          retry.withDefaults(),
+		requestTimeout: requestTimeout,
+		logHook:        cfg.Logf,
 	}, nil
 }
 
@@ -87,7 +112,9 @@ func NewClient(cfg Config) (*Client, error) {
 // its requests: its own transport (so no other code's settings leak in) with
 // keep-alive, and no redirects followed. Zoho's API never redirects; a
 // redirect means a misconfigured domain or a proxy, and following it could
-// hand the access token to another host.
+// hand the access token to another host. It has no client-wide Timeout: each
+// attempt is bounded by Config.RequestTimeout through its context, and a
+// fixed Timeout here would silently cap a longer request_timeout.
 func NewHTTPClient() *http.Client {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 32
@@ -96,7 +123,6 @@ func NewHTTPClient() *http.Client {
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
-		Timeout: 60 * time.Second,
 	}
 }
 
@@ -108,10 +134,23 @@ type response struct {
 	// token is the access token the request carried, kept only so that
 	// errors can redact it from anything they quote.
 	token string
+	// attempts is how many times the request was sent (retry.go).
+	attempts int
+	// earlierAttemptMayHaveActed is set when an earlier attempt failed in a
+	// way Zoho may nonetheless have processed (retry.go).
+	earlierAttemptMayHaveActed bool
 }
 
-// do sends one request and reads at most maxResponseBytes of the answer.
+// do sends a request, retrying transient failures as retry.go decides for
+// the request's method.
 func (c *Client) do(ctx context.Context, operation, method, path string, query url.Values, body []byte) (*response, error) {
+	return c.sendWithRetries(ctx, operation, retryScopeFor(method), func(ctx context.Context) (*response, error) {
+		return c.sendOnce(ctx, operation, method, path, query, body)
+	})
+}
+
+// sendOnce sends one request and reads at most maxResponseBytes of the answer.
+func (c *Client) sendOnce(ctx context.Context, operation, method, path string, query url.Values, body []byte) (*response, error) {
 	token, err := c.tokens.Token(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s: getting an access token: %w", operation, err)
