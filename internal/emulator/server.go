@@ -53,6 +53,8 @@ type Server struct {
 	faults   []*faultState
 	lastID   uint64
 
+	conc concurrency // the concurrency limit (faults.go)
+
 	lifeMu sync.Mutex // guards the listener fields below
 	srv    *http.Server
 	ln     net.Listener
