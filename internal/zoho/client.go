@@ -116,7 +116,7 @@ func NewClient(cfg Config) (*Client, error) {
 // attempt is bounded by Config.RequestTimeout through its context, and a
 // fixed Timeout here would silently cap a longer request_timeout.
 func NewHTTPClient() *http.Client {
-	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport := http.DefaultTransport.(*http.Transport).Clone() //nolint:forcetypeassert // net/http declares DefaultTransport as a *Transport.
 	transport.MaxIdleConnsPerHost = 32
 	return &http.Client{
 		Transport: transport,
@@ -143,6 +143,8 @@ type response struct {
 
 // do sends a request, retrying transient failures as retry.go decides for
 // the request's method.
+//
+//nolint:unparam // query is nil for every endpoint but the paged history.
 func (c *Client) do(ctx context.Context, operation, method, path string, query url.Values, body []byte) (*response, error) {
 	return c.sendWithRetries(ctx, operation, retryScopeFor(method), func(ctx context.Context) (*response, error) {
 		return c.sendOnce(ctx, operation, method, path, query, body)

@@ -52,9 +52,10 @@ func scriptedServer(t *testing.T, steps ...step) (url string, hits *atomic.Int32
 			}
 		}
 		if s.drop {
-			conn, _, err := w.(http.Hijacker).Hijack()
-			if err == nil {
-				_ = conn.Close()
+			if hijacker, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hijacker.Hijack(); err == nil {
+					_ = conn.Close()
+				}
 			}
 			return
 		}
@@ -89,7 +90,8 @@ func (l *logRecorder) reasons() []string {
 	defer l.mu.Unlock()
 	var out []string
 	for _, line := range l.lines {
-		out = append(out, line["reason"].(string))
+		reason, _ := line["reason"].(string)
+		out = append(out, reason)
 	}
 	return out
 }
