@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
@@ -42,21 +43,68 @@ const unknownAnswerRemedy = "This is not an answer the provider knows. If the bo
 	"between you and Zoho answered instead of Zoho: check api_domain and try again later."
 
 // addZohoError turns an error from the zoho client into a diagnostic that
-// says what was being done, what Zoho answered and what to do. subject names
-// the object, e.g. "backup 4876876000001593003".
+// says what was being done, what Zoho answered and what to do. When the
+// request was retried, or a limit ended it (the operation's timeouts, the
+// request timeout, max_retries, Ctrl-C), the detail says which and how to
+// raise it.
 func addZohoError(ctx context.Context, diags *diag.Diagnostics, summary string, err error) {
-	var apiErr *zoho.APIError
-	if !errors.As(err, &apiErr) {
-		detail := fmt.Sprintf("%s.", err)
+	diags.AddError(summary, describeError(ctx, err))
+}
+
+// describeError is the detail text for any error of the zoho client.
+func describeError(ctx context.Context, err error) string {
+	var retryErr *zoho.RetryError
+	if !errors.As(err, &retryErr) {
 		if ctx.Err() != nil {
-			detail += " The operation was cancelled or ran out of time before Zoho answered."
-		} else {
-			detail += " The request did not get an answer from Zoho: check the network and api_domain, then try again."
+			// Ended before the client could even say so (e.g. while
+			// getting a token).
+			return describeStop(ctx, ctx.Err(), 1) + "\n\n" + describeFailure(err)
 		}
-		diags.AddError(summary, detail)
-		return
+		return describeFailure(err)
 	}
-	diags.AddError(summary, describeAPIError(apiErr))
+	last := describeFailure(retryErr.Last)
+	if retryErr.Stopped != nil {
+		return describeStop(ctx, retryErr.Stopped, retryErr.Attempts) + "\n\nThe last attempt failed this way: " + last
+	}
+	return fmt.Sprintf("Zoho still failed after %d attempts (the first and max_retries = %d retries), "+
+		"so the failure is not a short hiccup. To keep trying for longer, raise max_retries in the provider block "+
+		"(or %s). The last attempt failed this way: %s", retryErr.Attempts, retryErr.Attempts-1, envMaxRetries, last)
+}
+
+// describeStop explains that the operation's context ended: its time limit
+// or a cancellation (Ctrl-C).
+func describeStop(ctx context.Context, stopped error, attempts int) string {
+	if !errors.Is(stopped, context.DeadlineExceeded) {
+		return fmt.Sprintf("The operation was cancelled (Terraform was interrupted, for example with Ctrl-C) after %d attempt(s), "+
+			"before Zoho confirmed it. Nothing was written to state; apply again to finish it.", attempts)
+	}
+	limit, ok := limitOf(ctx)
+	if !ok {
+		return fmt.Sprintf("The operation ran out of time after %d attempt(s). Nothing was written to state.", attempts)
+	}
+	block := strings.TrimPrefix(limit.attribute, "timeouts.")
+	return fmt.Sprintf("The operation did not finish within %s = %s, the limit on the whole operation "+
+		"including every retry and the waits between them, after %d attempt(s). Nothing was written to state. "+
+		"If Zoho is slow or throttling rather than down, raise the limit in the resource, for example "+
+		"timeouts = { %s = \"%s\" }, and apply again.", limit.attribute, limit.timeout, attempts, block, 2*limit.timeout)
+}
+
+// describeFailure is the detail text for one failed attempt.
+func describeFailure(err error) string {
+	var apiErr *zoho.APIError
+	if errors.As(err, &apiErr) {
+		return describeAPIError(apiErr)
+	}
+	var timeoutErr *zoho.AttemptTimeoutError
+	if errors.As(err, &timeoutErr) {
+		return fmt.Sprintf("Zoho sent no complete answer within request_timeout = %s, the limit on each attempt. "+
+			"If Zoho is slow rather than unreachable, raise request_timeout in the provider block (or %s).",
+			timeoutErr.Timeout, envRequestTimeout)
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return "The request was still waiting for Zoho's answer."
+	}
+	return fmt.Sprintf("%s. The request did not get an answer from Zoho: check the network and api_domain, then try again.", err)
 }
 
 // describeAPIError is the detail text for an error answer from Zoho.

@@ -7,7 +7,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -28,6 +30,9 @@ const (
 	envAPIDomain   = "ZOHOCRM_API_DOMAIN"
 	envAccessToken = "ZOHOCRM_ACCESS_TOKEN"
 	envAPIVersion  = "ZOHOCRM_API_VERSION"
+
+	envMaxRetries     = "ZOHOCRM_MAX_RETRIES"
+	envRequestTimeout = "ZOHOCRM_REQUEST_TIMEOUT"
 )
 
 var _ provider.Provider = (*zohocrmProvider)(nil)
@@ -36,6 +41,9 @@ type zohocrmProvider struct {
 	// version is the provider's release version, "dev" for local builds and
 	// "test" in acceptance tests; it goes into the User-Agent.
 	version string
+	// backoff overrides the client's backoff durations (not max_retries);
+	// zero values keep the defaults. Only tests set it, to retry quickly.
+	backoff zoho.RetryPolicy
 }
 
 // New returns the provider factory that main.go serves.
@@ -46,9 +54,11 @@ func New(version string) func() provider.Provider {
 }
 
 type providerModel struct {
-	APIDomain   types.String `tfsdk:"api_domain"`
-	AccessToken types.String `tfsdk:"access_token"`
-	APIVersion  types.String `tfsdk:"api_version"`
+	APIDomain      types.String `tfsdk:"api_domain"`
+	AccessToken    types.String `tfsdk:"access_token"`
+	APIVersion     types.String `tfsdk:"api_version"`
+	MaxRetries     types.Int64  `tfsdk:"max_retries"`
+	RequestTimeout types.String `tfsdk:"request_timeout"`
 }
 
 func (p *zohocrmProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -82,6 +92,25 @@ func (p *zohocrmProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				MarkdownDescription: "The version of the Zoho CRM API to call, `v` followed by digits. " +
 					"Defaults to the `" + envAPIVersion + "` environment variable, then to `" + zoho.DefaultAPIVersion + "`.",
 				Validators: []validator.String{apiVersionValidator()},
+			},
+			"max_retries": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("How many times a request that failed for a transient reason is sent again: "+
+					"HTTP 429 (Zoho's rate and concurrency limits), HTTP 5xx except 501, and network failures "+
+					"(connection refused or reset, timeouts, dropped connections). Waits between attempts grow "+
+					"exponentially from 1 second up to 30 seconds, with jitter, or follow a `Retry-After` header "+
+					"(capped at 60 seconds). Zoho's 4xx answers are never retried. `0` disables retries. "+
+					"Defaults to the `"+envMaxRetries+"` environment variable, then to `%d`; at most `%d`. "+
+					"The resource's `timeouts` bound the whole operation, retries included.", zoho.DefaultMaxRetries, maxMaxRetries),
+				Validators: []validator.Int64{int64validator.Between(0, maxMaxRetries)},
+			},
+			"request_timeout": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "How long one attempt of a request may take, from sending it to reading the whole answer, " +
+					"as a duration such as `30s` or `2m`. An attempt that takes longer is abandoned and retried " +
+					"(see `max_retries`). Defaults to the `" + envRequestTimeout + "` environment variable, then to `" +
+					zoho.DefaultRequestTimeout.String() + "`; between `1s` and `10m`.",
+				Validators: []validator.String{requestTimeoutValidator()},
 			},
 		},
 	}
@@ -122,18 +151,26 @@ func (p *zohocrmProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 
+	retry := p.backoff
+	retry.MaxRetries = settings.maxRetries
 	client, err := zoho.NewClient(zoho.Config{
-		APIDomain:  settings.apiDomain,
-		APIVersion: settings.apiVersion,
-		Tokens:     zoho.StaticToken(settings.accessToken),
-		HTTPClient: zoho.NewHTTPClient(),
-		UserAgent:  userAgent(p.version, req.TerraformVersion),
+		APIDomain:      settings.apiDomain,
+		APIVersion:     settings.apiVersion,
+		Tokens:         zoho.StaticToken(settings.accessToken),
+		HTTPClient:     zoho.NewHTTPClient(),
+		UserAgent:      userAgent(p.version, req.TerraformVersion),
+		Retry:          &retry,
+		RequestTimeout: settings.requestTimeout,
+		Logf:           clientLogger(settings.secrets()),
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid provider configuration", fmt.Sprintf("The Zoho CRM client could not be created: %s.", err))
 		return
 	}
-	tflog.Debug(ctx, "Configured the Zoho CRM client", map[string]any{"api_domain": settings.apiDomain, "api_version": settings.apiVersion})
+	tflog.Debug(maskSecrets(ctx, settings.secrets()...), "Configured the Zoho CRM client", map[string]any{
+		"api_domain": settings.apiDomain, "api_version": settings.apiVersion,
+		"max_retries": settings.maxRetries, "request_timeout": settings.requestTimeout.String(),
+	})
 
 	data := &providerData{client: client}
 	resp.ResourceData = data
@@ -157,17 +194,28 @@ type providerData struct {
 
 // settings are the provider arguments after HCL, environment and defaults.
 type settings struct {
-	apiDomain   string
-	accessToken string
-	apiVersion  string
+	apiDomain      string
+	accessToken    string
+	apiVersion     string
+	maxRetries     int
+	requestTimeout time.Duration
+}
+
+// secrets are the values no log line may show.
+func (s settings) secrets() []string {
+	return []string{s.accessToken}
 }
 
 // resolveSettings applies the precedence HCL, then environment, then default.
+// Values were validated before (plan-time validators, validateEnvSettings),
+// so parse errors cannot happen here; they would fall back to the default.
 func resolveSettings(config providerModel) settings {
 	return settings{
-		apiDomain:   stringSetting(config.APIDomain, envAPIDomain, zoho.DefaultAPIDomain),
-		accessToken: stringSetting(config.AccessToken, envAccessToken, ""),
-		apiVersion:  stringSetting(config.APIVersion, envAPIVersion, zoho.DefaultAPIVersion),
+		apiDomain:      stringSetting(config.APIDomain, envAPIDomain, zoho.DefaultAPIDomain),
+		accessToken:    stringSetting(config.AccessToken, envAccessToken, ""),
+		apiVersion:     stringSetting(config.APIVersion, envAPIVersion, zoho.DefaultAPIVersion),
+		maxRetries:     maxRetriesSetting(config.MaxRetries),
+		requestTimeout: requestTimeoutSetting(config.RequestTimeout),
 	}
 }
 
@@ -199,6 +247,20 @@ func validateEnvSettings(config providerModel) error {
 			}
 		}
 	}
+	if config.MaxRetries.IsNull() {
+		if v := os.Getenv(envMaxRetries); v != "" {
+			if _, err := parseMaxRetries(v); err != nil {
+				return fmt.Errorf("%s: %w", envMaxRetries, err)
+			}
+		}
+	}
+	if config.RequestTimeout.IsNull() {
+		if v := os.Getenv(envRequestTimeout); v != "" {
+			if _, err := parseRequestTimeout(v); err != nil {
+				return fmt.Errorf("%s: %w", envRequestTimeout, err)
+			}
+		}
+	}
 	return nil
 }
 
@@ -212,6 +274,12 @@ func unknownAttributes(config providerModel) []string {
 		if value.IsUnknown() {
 			unknown = append(unknown, name)
 		}
+	}
+	if config.MaxRetries.IsUnknown() {
+		unknown = append(unknown, "max_retries")
+	}
+	if config.RequestTimeout.IsUnknown() {
+		unknown = append(unknown, "request_timeout")
 	}
 	return unknown
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
@@ -56,5 +57,16 @@ func backupIDValidator() validator.String {
 		summary:     "Invalid Zoho backup id",
 		description: "value must be a Zoho backup id: decimal digits only",
 		check:       zoho.ValidateBackupID,
+	}
+}
+
+func requestTimeoutValidator() validator.String {
+	return stringCheck{
+		summary:     "Invalid request timeout",
+		description: fmt.Sprintf("value must be a duration from %s to %s, such as 30s", minRequestTimeout, maxRequestTimeout),
+		check: func(s string) error {
+			_, err := parseRequestTimeout(s)
+			return err
+		},
 	}
 }

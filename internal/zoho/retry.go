@@ -292,6 +292,7 @@ func (e *RetryError) Unwrap() []error {
 // the caller reports it like any other answer).
 func (c *Client) sendWithRetries(ctx context.Context, operation string, scope retryScope, attempt func(context.Context) (*response, error)) (*response, error) {
 	mayHaveActed := false
+	var previous error // the last attempt's failure, for when ctx ends the next one
 	for attempts := 1; ; attempts++ {
 		resp, err := c.attemptWithTimeout(ctx, operation, attempt)
 		var fail failure
@@ -307,6 +308,11 @@ func (c *Client) sendWithRetries(ctx context.Context, operation string, scope re
 		if failed && ctx.Err() != nil {
 			// Ctrl-C or the operation's deadline: stop at once. (An answer
 			// that is a success is still returned: Zoho has acted on it.)
+			// An attempt cut short says nothing about Zoho; the one before
+			// it, if any, says why the operation needed retries.
+			if resp == nil && previous != nil {
+				err = previous
+			}
 			return nil, &RetryError{Operation: operation, Attempts: attempts, Last: err, Stopped: ctx.Err()}
 		}
 		retryable := failed && fail.transient && (scope == retryTransient || fail.unprocessed)
@@ -321,6 +327,7 @@ func (c *Client) sendWithRetries(ctx context.Context, operation string, scope re
 			return nil, &RetryError{Operation: operation, Attempts: attempts, Last: err}
 		}
 		mayHaveActed = mayHaveActed || !fail.unprocessed
+		previous = err
 		wait := c.retry.backoff(attempts, fail.retryAfter)
 		c.logf(ctx, "Retrying Zoho API request", map[string]any{
 			"operation":   operation,
