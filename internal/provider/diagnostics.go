@@ -13,7 +13,9 @@ import (
 
 // remedies says, for each Zoho code, why it happens and what to do. The
 // wording is shared by every resource and data source so that a user who
-// searches an error finds one explanation.
+// searches an error finds one explanation. The error reference page
+// (templates/guides/errors.md.tmpl) quotes each remedy word for word;
+// TestErrorReferenceQuotesEveryRemedy keeps the two in step.
 var remedies = map[string]string{
 	zoho.CodeInProgress: "The backup is already running, and Zoho cannot cancel a backup once it has started. " +
 		"Wait for it to finish; then remove this resource, or point it at the next scheduled backup.",
@@ -33,8 +35,19 @@ var remedies = map[string]string{
 	zoho.CodeInvalidRequestMethod: "Zoho rejected the HTTP method of this call. This is a bug in the provider or a proxy " +
 		"that rewrites requests; please report it with the log of TF_LOG=DEBUG.",
 	zoho.CodeInternalError: "Zoho failed to process the request. Try again later; if it persists, contact support@zohocrm.com.",
-	zoho.CodeTooManyRequests: "The Zoho organization has used its API credits for the last 24 hours or too many calls run at once. " +
-		"Wait, or lower Terraform's -parallelism.",
+	zoho.CodeTooManyRequests: "The Zoho organization has used its API credits for the last 24 hours or too many calls run at once " +
+		"(5 to 25 concurrent calls, by edition). The provider already waited and retried; if this persists, the daily credits " +
+		"are spent: wait for them to refill, lower Terraform's -parallelism, or raise max_retries to wait longer.",
+	zoho.CodeInvalidData: "Zoho rejected a value of the request, such as a backup schedule rule (rrule) it does not accept. " +
+		"Check the value named in the message against the argument's documentation.",
+	zoho.CodeBackupAlreadyScheduled: "A backup is already scheduled, and Zoho allows only one at a time. Cancel it with " +
+		"zohocrm_backup_cancellation, or wait for it to complete, before scheduling another.",
+	zoho.CodeLimitExceeded: "The organization has used every data backup its Zoho CRM edition allows this month (2 on most " +
+		"paid editions, 4 on Ultimate). Wait until next month, when the count is reset, or purchase additional backups.",
+	zoho.CodeRequestBodyNotReadable: "Zoho could not read the body of the request. This is a bug in the provider or a proxy " +
+		"that rewrites requests; please report it with the log of TF_LOG=DEBUG.",
+	zoho.CodeAPINotSupported: "Zoho does not serve this API in the version the provider called. Set api_version to a " +
+		"supported version (the message and details name it), or remove api_version to use v8.",
 }
 
 // unknownAnswerRemedy covers codes Zoho never documented and bodies that are

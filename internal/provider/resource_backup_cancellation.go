@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -98,7 +99,7 @@ func (r *backupCancellationResource) Schema(ctx context.Context, _ resource.Sche
 			"timeouts": timeoutsAttribute(ctx, timeouts.Opts{
 				Create: true,
 				CreateDescription: "How long the cancellation may take, every retry and the waits between them included, " +
-					"as a duration such as `\"30s\"` or `\"20m\"`. Default `" + defaultCreateTimeout.String() + "`.",
+					"as a duration such as `\"30s\"` or `\"20m\"`. Default `" + strings.TrimSuffix(defaultCreateTimeout.String(), "0s") + "`.",
 			}, "Time limits of the resource's operations. Only `create` calls Zoho; reading and destroying make no request."),
 		},
 	}
