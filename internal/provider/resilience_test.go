@@ -78,75 +78,60 @@ func cancelledStateChecks(backupID, code string) []statecheck.StateCheck {
 
 // TestAccResilience_transientFailuresAreRetried: the apply succeeds through
 // each kind of transient failure, with exactly one request per failure plus
-// the one that succeeded.
+// the one that succeeded, and the backup cancelled once.
 func TestAccResilience_transientFailuresAreRetried(t *testing.T) {
 	throttled := emulator.Fault{Status: http.StatusTooManyRequests, Code: zoho.CodeTooManyRequests, Message: "too many requests"}
-	tests := map[string][]emulator.Fault{
-		"two 500s":             {{}, {}},
-		"several 429s":         {throttled, throttled, throttled, throttled},
-		"dropped connection":   {{Drop: true}},
-		"gateway pages":        {{Status: http.StatusBadGateway, Body: "<html>502 Bad Gateway</html>"}, {Status: http.StatusServiceUnavailable, Body: " "}, {Status: http.StatusGatewayTimeout, Body: `{"backup":`}},
-		"429 with Retry-After": {{Status: http.StatusTooManyRequests, Code: zoho.CodeTooManyRequests, Message: "slow down", Header: http.Header{"Retry-After": {"1"}}}},
+	tests := map[string]struct {
+		faults   []emulator.Fault
+		wantCode string
+		// realBackoff uses the provider's default waits instead of
+		// milliseconds.
+		realBackoff bool
+	}{
+		"two 500s":           {faults: []emulator.Fault{{}, {}}},
+		"several 429s":       {faults: []emulator.Fault{throttled, throttled, throttled, throttled}},
+		"dropped connection": {faults: []emulator.Fault{{Drop: true}}},
+		"gateway pages": {faults: []emulator.Fault{
+			{Status: http.StatusBadGateway, Body: "<html>502 Bad Gateway</html>"},
+			{Status: http.StatusServiceUnavailable, Body: " "},
+			{Status: http.StatusGatewayTimeout, Body: `{"backup":`},
+		}},
+		"429 with Retry-After": {faults: []emulator.Fault{{Status: http.StatusTooManyRequests, Code: zoho.CodeTooManyRequests, Message: "slow down", Header: http.Header{"Retry-After": {"1"}}}}},
+		// Zoho sends no Retry-After: the default waits alone ride out a
+		// short throttle.
+		"429s with the default backoff": {faults: []emulator.Fault{throttled, throttled}, realBackoff: true},
+		// Zoho cancels the backup but the answer is lost; the retry is
+		// answered ALREADY_CANCELLED, which is success, and state records
+		// what Zoho answered (the apply warns that the lost attempt did it).
+		"answer lost after Zoho acted": {faults: []emulator.Fault{{PassThrough: true, Drop: true}}, wantCode: zoho.CodeAlreadyCancelled},
 	}
-	for name, faults := range tests {
+	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			srv := newEmulator(t)
 			backup := srv.SeedBackup("SCHEDULED", "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR")
 			srv.ResetRequests()
-			srv.InjectSequence(http.MethodPut, cancelPath(backup.ID), faults...)
+			srv.InjectSequence(http.MethodPut, cancelPath(backup.ID), tt.faults...)
+			factories, wantCode := testAccFastRetryProviderFactories, zoho.CodeSuccess
+			if tt.realBackoff {
+				factories = testAccProtoV6ProviderFactories
+			}
+			if tt.wantCode != "" {
+				wantCode = tt.wantCode
+			}
 			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
+				ProtoV6ProviderFactories: factories,
 				Steps: []resource.TestStep{{
-					Config:            retryingProviderBlock(srv.URL(), 5, "10s") + resourceOnly(backup.ID),
-					ConfigStateChecks: cancelledStateChecks(backup.ID, zoho.CodeSuccess),
+					Config:            cancellationConfig(srv.URL(), testToken, backup.ID),
+					ConfigStateChecks: cancelledStateChecks(backup.ID, wantCode),
 					Check: resource.ComposeAggregateTestCheckFunc(
-						checkCancelCount(srv, backup.ID, len(faults)+1),
-						checkRequestCount(srv, len(faults)+1),
+						checkCancelCount(srv, backup.ID, len(tt.faults)+1),
+						checkRequestCount(srv, len(tt.faults)+1),
 						checkBackupStatus(srv, backup.ID, "STOPPED"),
 					),
 				}},
 			})
 		})
 	}
-}
-
-// TestAccResilience_defaultBackoffRidesOutAThrottle uses the real default
-// waits (no Retry-After, as Zoho sends none) through a short 429 storm.
-func TestAccResilience_defaultBackoffRidesOutAThrottle(t *testing.T) {
-	srv := newEmulator(t)
-	backup := srv.SeedBackup("SCHEDULED", "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR")
-	srv.ResetRequests()
-	throttled := emulator.Fault{Status: http.StatusTooManyRequests, Code: zoho.CodeTooManyRequests, Message: "too many requests"}
-	srv.InjectSequence(http.MethodPut, cancelPath(backup.ID), throttled, throttled)
-
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config:            cancellationConfig(srv.URL(), testToken, backup.ID),
-			ConfigStateChecks: cancelledStateChecks(backup.ID, zoho.CodeSuccess),
-			Check:             resource.ComposeAggregateTestCheckFunc(checkRequestCount(srv, 3), checkBackupStatus(srv, backup.ID, "STOPPED")),
-		}},
-	})
-}
-
-// TestAccResilience_lostAnswerIsRecordedAsAlreadyCancelled: Zoho cancels the
-// backup but the answer is lost; the retry is answered ALREADY_CANCELLED,
-// which is success. The backup is cancelled once, and state records what
-// Zoho answered (the apply also warns that the lost attempt did it).
-func TestAccResilience_lostAnswerIsRecordedAsAlreadyCancelled(t *testing.T) {
-	srv := newEmulator(t)
-	backup := srv.SeedBackup("SCHEDULED", "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR")
-	srv.ResetRequests()
-	srv.InjectSequence(http.MethodPut, cancelPath(backup.ID), emulator.Fault{PassThrough: true, Drop: true})
-
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
-		Steps: []resource.TestStep{{
-			Config:            cancellationConfig(srv.URL(), testToken, backup.ID),
-			ConfigStateChecks: cancelledStateChecks(backup.ID, zoho.CodeAlreadyCancelled),
-			Check:             resource.ComposeAggregateTestCheckFunc(checkRequestCount(srv, 2), checkBackupStatus(srv, backup.ID, "STOPPED")),
-		}},
-	})
 }
 
 // TestAccResilience_slowAnswerTimesOut: every answer is slower than
@@ -181,20 +166,37 @@ func TestAccResilience_slowAnswerTimesOut(t *testing.T) {
 	}
 }
 
-// TestAccResilience_permanentAnswersAreNotRetried: a 501 and a 4xx fail at
-// once, after a single request.
-func TestAccResilience_permanentAnswersAreNotRetried(t *testing.T) {
+// TestAccResilience_failuresAreReported: answers that retrying cannot fix
+// (a 501, a 4xx) fail after one request; a transient failure that lasts
+// fails once max_retries is used up, saying so and how to raise it; and
+// max_retries = 0 sends a request once. Nothing is written to state.
+func TestAccResilience_failuresAreReported(t *testing.T) {
 	tests := map[string]struct {
-		fault emulator.Fault
-		want  *regexp.Regexp
+		fault        emulator.Fault
+		maxRetries   int
+		want         *regexp.Regexp
+		wantRequests int
 	}{
-		"501": {
-			emulator.Fault{Status: http.StatusNotImplemented, Code: "NOT_IMPLEMENTED", Message: "not implemented"},
-			regexp.MustCompile(`Failed to cancel backup \d+ .*HTTP 501 with code NOT_IMPLEMENTED`),
+		"501 is not retried": {
+			fault:      emulator.Fault{Status: http.StatusNotImplemented, Code: "NOT_IMPLEMENTED", Message: "not implemented"},
+			maxRetries: 5, wantRequests: 1,
+			want: regexp.MustCompile(`Failed to cancel backup \d+ .*HTTP 501 with code NOT_IMPLEMENTED`),
 		},
-		"400": {
-			emulator.Fault{Status: http.StatusBadRequest, Code: zoho.CodeInvalidRequestMethod, Message: "The http request method type is not a valid one"},
-			regexp.MustCompile(`HTTP 400 with code INVALID_REQUEST_METHOD.*bug in the provider`),
+		"400 is not retried": {
+			fault:      emulator.Fault{Status: http.StatusBadRequest, Code: zoho.CodeInvalidRequestMethod, Message: "The http request method type is not a valid one"},
+			maxRetries: 5, wantRequests: 1,
+			want: regexp.MustCompile(`HTTP 400 with code INVALID_REQUEST_METHOD.*bug in the provider`),
+		},
+		"a lasting 500 uses up max_retries": {
+			fault:      emulator.Fault{Times: -1},
+			maxRetries: 2, wantRequests: 3,
+			want: regexp.MustCompile(`Zoho still failed after 3 attempts \(the first and max_retries = 2 retries\).*` +
+				`raise max_retries in the provider block \(or ZOHOCRM_MAX_RETRIES\).*HTTP 500 with code INTERNAL_ERROR.*support@zohocrm\.com`),
+		},
+		"max_retries = 0 disables retries": {
+			fault:      emulator.Fault{Times: -1, Status: http.StatusServiceUnavailable, Body: "<html>down</html>"},
+			maxRetries: 0, wantRequests: 1,
+			want: regexp.MustCompile(`HTTP 503 with a body that is not a Zoho API response: <html>down</html>`),
 		},
 	}
 	for name, tt := range tests {
@@ -202,87 +204,23 @@ func TestAccResilience_permanentAnswersAreNotRetried(t *testing.T) {
 			srv := newEmulator(t)
 			backup := srv.SeedBackup("SCHEDULED", "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR")
 			srv.ResetRequests()
-			srv.InjectSequence(http.MethodPut, cancelPath(backup.ID), tt.fault)
-			config := cancellationConfig(srv.URL(), testToken, backup.ID)
+			fault := tt.fault
+			fault.Method, fault.Path = http.MethodPut, cancelPath(backup.ID)
+			srv.InjectFault(fault)
+			config := retryingProviderBlock(srv.URL(), tt.maxRetries, "10s") + resourceOnly(backup.ID)
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
 				ErrorCheck:               expectFailure(t, tt.want),
 				Steps:                    []resource.TestStep{{Config: config}, expectCreatePlanned(config)},
 			})
-			if got := srv.CountRequests(http.MethodPut, cancelPath(backup.ID)); got != 1 {
-				t.Errorf("want exactly 1 request, got %d", got)
+			if got := srv.CountRequests(http.MethodPut, cancelPath(backup.ID)); got != tt.wantRequests {
+				t.Errorf("want %d requests, got %d", tt.wantRequests, got)
+			}
+			if err := checkBackupStatus(srv, backup.ID, "SCHEDULED")(nil); err != nil {
+				t.Error(err)
 			}
 		})
 	}
-}
-
-// TestAccResilience_retriesExhausted: a lasting 500 fails after max_retries,
-// saying so and how to raise it.
-func TestAccResilience_retriesExhausted(t *testing.T) {
-	srv := newEmulator(t)
-	backup := srv.SeedBackup("SCHEDULED", "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR")
-	srv.ResetRequests()
-	srv.InjectFault(emulator.Fault{Method: http.MethodPut, Path: cancelPath(backup.ID), Times: -1})
-	config := retryingProviderBlock(srv.URL(), 2, "10s") + resourceOnly(backup.ID)
-
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
-		ErrorCheck: expectFailure(t, regexp.MustCompile(`Zoho still failed after 3 attempts \(the first and max_retries = 2 retries\).*`+
-			`raise max_retries in the provider block \(or ZOHOCRM_MAX_RETRIES\).*HTTP 500 with code INTERNAL_ERROR.*support@zohocrm\.com`)),
-		Steps: []resource.TestStep{{Config: config}, expectCreatePlanned(config)},
-	})
-	if got := srv.CountRequests(http.MethodPut, cancelPath(backup.ID)); got != 3 {
-		t.Errorf("want 3 requests, got %d", got)
-	}
-}
-
-func TestAccResilience_maxRetriesZeroDisablesRetries(t *testing.T) {
-	srv := newEmulator(t)
-	backup := srv.SeedBackup("SCHEDULED", "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR")
-	srv.ResetRequests()
-	srv.InjectFault(emulator.Fault{Method: http.MethodPut, Path: cancelPath(backup.ID), Times: -1, Status: http.StatusServiceUnavailable, Body: "<html>down</html>"})
-	config := retryingProviderBlock(srv.URL(), 0, "10s") + resourceOnly(backup.ID)
-
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
-		ErrorCheck:               expectFailure(t, regexp.MustCompile(`HTTP 503 with a body that is not a Zoho API response: <html>down</html>`)),
-		Steps:                    []resource.TestStep{{Config: config}},
-	})
-	if got := srv.CountRequests(http.MethodPut, cancelPath(backup.ID)); got != 1 {
-		t.Errorf("want 1 request, got %d", got)
-	}
-}
-
-func TestAccResilience_invalidRetrySettingsFailAtPlan(t *testing.T) {
-	srv := newEmulator(t)
-	tests := map[string]struct {
-		maxRetries int
-		timeout    string
-		want       *regexp.Regexp
-	}{
-		"negative max_retries":     {-1, "30s", regexp.MustCompile(`Invalid Attribute Value.*max_retries.*must be between 0 and 20, got: -1`)},
-		"too many max_retries":     {21, "30s", regexp.MustCompile(`max_retries.*must be between 0 and 20, got: 21`)},
-		"not a duration":           {3, "soon", regexp.MustCompile(`Invalid request timeout.*request_timeout.*"soon" is not a duration: use a number with a unit, such as "30s"`)},
-		"zero request_timeout":     {3, "0s", regexp.MustCompile(`request_timeout.*"0s" is out of range: use a duration from 1s to 10m0s`)},
-		"request_timeout too long": {3, "11m", regexp.MustCompile(`request_timeout.*"11m" is out of range`)},
-	}
-	for name, tt := range tests {
-		t.Run(name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
-				ErrorCheck:               expectFailure(t, tt.want),
-				Steps: []resource.TestStep{{
-					Config:   retryingProviderBlock(srv.URL(), tt.maxRetries, tt.timeout) + resourceOnly("4876876000001593003"),
-					PlanOnly: true,
-				}},
-			})
-		})
-	}
-	t.Cleanup(func() {
-		if got := len(srv.Requests()); got != 0 {
-			t.Errorf("invalid settings must fail before any request, got %d", got)
-		}
-	})
 }
 
 func TestAccResilience_invalidTimeoutsFailAtPlan(t *testing.T) {
