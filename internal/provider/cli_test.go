@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -106,6 +107,26 @@ func (c *terraformCLI) run(args ...string) (string, error) {
 	cmd.Env = c.env
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+// start starts terraform with args in the working directory, its combined
+// output going to out.
+func (c *terraformCLI) start(out io.Writer, args ...string) *exec.Cmd {
+	c.t.Helper()
+	cmd := exec.Command("terraform", args...)
+	cmd.Dir = c.dir
+	cmd.Env = c.env
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		c.t.Fatalf("starting terraform %v: %v", args, err)
+	}
+	c.t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return cmd
 }
 
 // mustRun is run that fails the test on an error.

@@ -1,11 +1,13 @@
 package provider
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -345,4 +347,73 @@ resource "zohocrm_backup_cancellation" "bulk" {
 	if got := len(srv.Requests()); got != before {
 		t.Errorf("planning again made %d requests", got-before)
 	}
+}
+
+// TestAccResilience_interruptStopsAtOnce: Ctrl-C during an apply whose
+// request Zoho is slow to answer. Terraform asks the provider to stop, the
+// request's context is cancelled, and the provider returns at once (not after
+// request_timeout or timeouts.create), saying so; nothing is in state.
+func TestAccResilience_interruptStopsAtOnce(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	t.Parallel()
+	srv := newEmulator(t)
+	backup := srv.SeedBackup("SCHEDULED", "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR")
+	srv.ResetRequests()
+	srv.InjectFault(emulator.Fault{Method: http.MethodPut, Path: cancelPath(backup.ID), Times: -1, Delay: 5 * time.Minute})
+	cli := newTerraformCLI(t, New("test")(), retryingProviderBlock(srv.URL(), 5, "2m")+resourceOnly(backup.ID))
+	cli.mustRun("init", "-no-color")
+
+	var out syncBuffer
+	cmd := cli.start(&out, "apply", "-auto-approve", "-no-color")
+	deadline := time.Now().Add(time.Minute)
+	for srv.CountRequests(http.MethodPut, cancelPath(backup.ID)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the apply never sent its request:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	interrupted := time.Now()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if elapsed := time.Since(interrupted); elapsed > 20*time.Second {
+		t.Errorf("terraform took %s to stop after Ctrl-C", elapsed)
+	}
+	if err == nil {
+		t.Errorf("an interrupted apply must fail:\n%s", out.String())
+	}
+	if got := foldSpace(out.String()); !strings.Contains(got, "Failed to cancel backup "+backup.ID) ||
+		!strings.Contains(got, "The operation was cancelled (Terraform was interrupted, for example with Ctrl-C) after 1 attempt(s)") {
+		t.Errorf("the output does not say the operation was cancelled:\n%s", out.String())
+	}
+	if state := cli.state(); len(state) != 0 {
+		t.Errorf("an interrupted create left state: %v", state)
+	}
+	if got := srv.CountRequests(http.MethodPut, cancelPath(backup.ID)); got != 1 {
+		t.Errorf("want 1 request, got %d", got)
+	}
+	if err := checkBackupStatus(srv, backup.ID, "SCHEDULED")(nil); err != nil {
+		t.Error(err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's output and a reader.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
