@@ -36,7 +36,7 @@ var remedies = map[string]string{
 		"that rewrites requests; please report it with the log of TF_LOG=DEBUG.",
 	zoho.CodeInternalError: "Zoho failed to process the request. Try again later; if it persists, contact support@zohocrm.com.",
 	zoho.CodeTooManyRequests: "The Zoho organization has used its API credits for the last 24 hours or too many calls run at once " +
-		"(5 to 25 concurrent calls, by edition). The provider already waited and retried; if this persists, the daily credits " +
+		"(5 to 25 concurrent calls, by edition). The provider already waited and retried (unless max_retries is 0); if this persists, the daily credits " +
 		"are spent: wait for them to refill, lower Terraform's -parallelism, or raise max_retries to wait longer.",
 	zoho.CodeInvalidData: "Zoho rejected a value of the request, such as a backup schedule rule (rrule) it does not accept. " +
 		"Check the value named in the message against the argument's documentation.",
