@@ -112,7 +112,7 @@ func (s *Server) handleAPI(c *call) response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	info, ok := s.tokens[token]
-	if !ok {
+	if !ok || info.expiredAt(s.now()) {
 		return errInvalidToken()
 	}
 	op, ok := ops[c.r.Method]

@@ -74,21 +74,14 @@ func newTerraformCLI(t *testing.T, p provider.Provider, config string) *terrafor
 	}
 	dir := t.TempDir()
 	cliConfig := filepath.Join(dir, "terraformrc")
-	files := map[string]string{
-		"main.tf": `
+	writeFile(t, cliConfig, "")
+	writeFile(t, filepath.Join(dir, "main.tf"), `
 terraform {
   required_providers {
     zohocrm = { source = "zohocrm-terraform/zohocrm" }
   }
 }
-` + config,
-		"terraformrc": "",
-	}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+`+config)
 	return &terraformCLI{t: t, dir: dir, env: append(os.Environ(),
 		"TF_REATTACH_PROVIDERS="+string(reattachJSON),
 		"TF_CLI_CONFIG_FILE="+cliConfig,

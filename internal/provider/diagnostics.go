@@ -21,13 +21,15 @@ var remedies = map[string]string{
 		"Wait for it to finish; then remove this resource, or point it at the next scheduled backup.",
 	zoho.CodeResourceNotFound: "Zoho has no scheduled backup with this id: the id is wrong, belongs to another organization " +
 		"or data centre, or the backup has already finished. Find the id of the current backup with " +
-		"GET {api_domain}/crm/bulk/v8/backup (the \"id\" field) or in Zoho CRM under Setup > Data Administration > Export.",
+		"the zohocrm_backup data source (its id attribute), with GET {api_domain}/crm/bulk/v8/backup (the \"id\" field), " +
+		"or in Zoho CRM under Setup > Data Administration > Export.",
 	zoho.CodeOAuthScopeMismatch: "The access token lacks the scope this call needs. Generate a new token whose scopes include " +
 		"ZohoCRM.bulk.backup.ALL (or ZohoCRM.bulk.backup.UPDATE to cancel and ZohoCRM.bulk.backup.READ to read).",
 	zoho.CodeNoPermission: "The Zoho user who generated the access token may not manage data backups: only users with the " +
 		"Administrator profile can. Ask a Zoho CRM administrator to generate the token, or to do this for you.",
 	zoho.CodeInvalidToken: "The access token is invalid or has expired (Zoho access tokens live one hour). " +
-		"Generate a new one and set it in access_token or ZOHOCRM_ACCESS_TOKEN.",
+		"Generate a new one and set it in access_token or ZOHOCRM_ACCESS_TOKEN. With refresh credentials the provider has " +
+		"already refreshed the token once: check that accounts_url and api_domain belong to the same data centre.",
 	zoho.CodeAuthenticationFailure: "Zoho received no usable access token. Set access_token in the provider block " +
 		"or the ZOHOCRM_ACCESS_TOKEN environment variable.",
 	zoho.CodeInvalidURLPattern: "Zoho does not know this URL. Check api_domain (it must be your data centre's API domain, " +
@@ -38,12 +40,18 @@ var remedies = map[string]string{
 	zoho.CodeTooManyRequests: "The Zoho organization has used its API credits for the last 24 hours or too many calls run at once " +
 		"(5 to 25 concurrent calls, by edition). The provider already waited and retried (unless max_retries is 0); if this persists, the daily credits " +
 		"are spent: wait for them to refill, lower Terraform's -parallelism, or raise max_retries to wait longer.",
-	zoho.CodeInvalidData: "Zoho rejected a value of the request, such as a backup schedule rule (rrule) it does not accept. " +
-		"Check the value named in the message against the argument's documentation.",
-	zoho.CodeBackupAlreadyScheduled: "A backup is already scheduled, and Zoho allows only one at a time. Cancel it with " +
-		"zohocrm_backup_cancellation, or wait for it to complete, before scheduling another.",
-	zoho.CodeLimitExceeded: "The organization has used every data backup its Zoho CRM edition allows this month (2 on most " +
-		"paid editions, 4 on Ultimate). Wait until next month, when the count is reset, or purchase additional backups.",
+	zoho.CodeBackupAlreadyScheduled: "Zoho keeps one scheduled or running backup at a time, so it refused another. Nothing was scheduled. " +
+		"There are two ways out: cancel the existing backup (declare a zohocrm_backup_cancellation with its id, or cancel it in " +
+		"Zoho CRM under Setup > Data Administration > Export), then apply again; or manage the existing backup with this " +
+		"resource instead of scheduling a new one, with terraform import. A backup that is already running cannot be " +
+		"cancelled: wait for it to finish, then apply again.",
+	zoho.CodeLimitExceeded: "The organization has used every data backup its Zoho CRM edition allows this month " +
+		"(4 for Ultimate, 2 for the other paid editions). Nothing was scheduled. Wait until next month, when Zoho refreshes " +
+		"the limit, or purchase additional backups in Zoho CRM; then apply again.",
+	zoho.CodeInvalidData: "Zoho refused a value in the request as invalid. For a backup schedule it is the rrule: the provider " +
+		"checks it against Zoho's documented grammar (FREQ=WEEKLY or MONTHLY; INTERVAL=1 to 52; BYDAY=a weekday, or for " +
+		"MONTHLY rules BYMONTHDAY=1 to 31) before sending it, so Zoho applies a rule its documentation does not describe. " +
+		"Try a simpler rule, such as FREQ=WEEKLY;INTERVAL=1;BYDAY=MO, and report the refused one to the provider's maintainers.",
 	zoho.CodeRequestBodyNotReadable: "Zoho could not read the body of the request. This is a bug in the provider or a proxy " +
 		"that rewrites requests; please report it with the log of TF_LOG=DEBUG.",
 	zoho.CodeAPINotSupported: "Zoho does not serve this API in the version the provider called. Set api_version to a " +
@@ -104,6 +112,10 @@ func describeStop(ctx context.Context, stopped error, attempts int) string {
 
 // describeFailure is the detail text for one failed attempt.
 func describeFailure(err error) string {
+	var tokenErr *zoho.TokenError
+	if errors.As(err, &tokenErr) {
+		return describeTokenError(tokenErr)
+	}
 	var apiErr *zoho.APIError
 	if errors.As(err, &apiErr) {
 		return describeAPIError(apiErr)

@@ -31,8 +31,14 @@ func TestErrorReferenceQuotesEveryRemedy(t *testing.T) {
 			t.Errorf("the error reference's table does not link %s", code)
 		}
 	}
+	for code, remedy := range tokenRemedies {
+		if !strings.Contains(page, "### "+code+" "+foldSpace(remedy)) {
+			t.Errorf("the error reference has no token-error section %q quoting its remedy %q", code, remedy)
+		}
+	}
 	for _, text := range []string{
 		unknownAnswerRemedy,
+		unknownTokenAnswerRemedy,
 		"with a body that is not a Zoho API response",
 		"the Zoho API never redirects; check api_domain",
 		"not read further",

@@ -39,6 +39,8 @@ func captureTraceLog(t *testing.T) func() capturedLog {
 // capturedLog is a captured log split into what a real run writes and what
 // only the test harness writes.
 type capturedLog struct {
+	// All is the whole file.
+	All string
 	// Run is every entry of Terraform and the provider.
 	Run string
 	// Harness is terraform-plugin-testing's own entries (module
@@ -64,5 +66,5 @@ func splitLog(text string) capturedLog {
 		}
 		current.WriteString(line)
 	}
-	return capturedLog{Run: run.String(), Harness: harness.String()}
+	return capturedLog{All: text, Run: run.String(), Harness: harness.String()}
 }

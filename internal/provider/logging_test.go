@@ -14,14 +14,15 @@ import (
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/emulator"
 )
 
-// TestClientLoggerMasksSecrets: whatever the client logs, the secrets given
-// to the provider, anything shaped like a Zoho token and the values of
-// secret-named fields come out masked.
-func TestClientLoggerMasksSecrets(t *testing.T) {
+// TestMaskedDebugLogMasksSecrets: whatever the client logs through its hook,
+// the secrets given to the provider, anything shaped like a Zoho token and
+// the values of secret-named fields come out masked; an unset secret ("")
+// masks nothing.
+func TestMaskedDebugLogMasksSecrets(t *testing.T) {
 	var out bytes.Buffer
 	ctx := tflogtest.RootLogger(context.Background(), &out)
 	const secret = "my-plain-secret-value"
-	clientLogger([]string{secret, ""})(ctx, "Retrying after "+secret, map[string]any{
+	maskedDebugLog(secret, "")(ctx, "Retrying after "+secret, map[string]any{
 		"reason":        "proxy echoed Zoho-oauthtoken " + testToken + " and " + secret,
 		"access_token":  "anything",
 		"client_secret": "anything",

@@ -6,12 +6,13 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -31,11 +32,22 @@ const (
 	envAccessToken = "ZOHOCRM_ACCESS_TOKEN"
 	envAPIVersion  = "ZOHOCRM_API_VERSION"
 
+	envClientID      = "ZOHOCRM_CLIENT_ID"
+	envClientSecret  = "ZOHOCRM_CLIENT_SECRET"
+	envRefreshToken  = "ZOHOCRM_REFRESH_TOKEN"
+	envAccountsURL   = "ZOHOCRM_ACCOUNTS_URL"
+	envDataCenter    = "ZOHOCRM_DATA_CENTER"
+	envTokenCacheDir = "ZOHOCRM_TOKEN_CACHE_DIR"
+
 	envMaxRetries     = "ZOHOCRM_MAX_RETRIES"
 	envRequestTimeout = "ZOHOCRM_REQUEST_TIMEOUT"
 )
 
-var _ provider.Provider = (*zohocrmProvider)(nil)
+var (
+	_ provider.Provider                       = (*zohocrmProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*zohocrmProvider)(nil)
+	_ provider.ProviderWithConfigValidators   = (*zohocrmProvider)(nil)
+)
 
 type zohocrmProvider struct {
 	// version is the provider's release version, "dev" for local builds and
@@ -54,9 +66,17 @@ func New(version string) func() provider.Provider {
 }
 
 type providerModel struct {
-	APIDomain      types.String `tfsdk:"api_domain"`
-	AccessToken    types.String `tfsdk:"access_token"`
-	APIVersion     types.String `tfsdk:"api_version"`
+	APIDomain   types.String `tfsdk:"api_domain"`
+	AccessToken types.String `tfsdk:"access_token"`
+	APIVersion  types.String `tfsdk:"api_version"`
+
+	ClientID      types.String `tfsdk:"client_id"`
+	ClientSecret  types.String `tfsdk:"client_secret"`
+	RefreshToken  types.String `tfsdk:"refresh_token"`
+	AccountsURL   types.String `tfsdk:"accounts_url"`
+	DataCenter    types.String `tfsdk:"data_center"`
+	TokenCacheDir types.String `tfsdk:"token_cache_dir"`
+
 	MaxRetries     types.Int64  `tfsdk:"max_retries"`
 	RequestTimeout types.String `tfsdk:"request_timeout"`
 }
@@ -74,7 +94,7 @@ func (p *zohocrmProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"api_domain": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "The API domain of your Zoho data centre, such as `https://www.zohoapis.eu`. " +
-					"Defaults to the `" + envAPIDomain + "` environment variable, then to `" + zoho.DefaultAPIDomain + "` (US). " +
+					"Defaults to the `" + envAPIDomain + "` environment variable, then to the API domain of `data_center`, then to `" + zoho.DefaultAPIDomain + "` (US). " +
 					"It must use https; plain http is accepted only for loopback hosts (`127.0.0.1`, `::1`, `localhost`), " +
 					"so that an access token never crosses a network in clear text. Trailing slashes are ignored.",
 				Validators: []validator.String{baseURLValidator()},
@@ -85,7 +105,8 @@ func (p *zohocrmProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				MarkdownDescription: "A Zoho OAuth access token with the scope `ZohoCRM.bulk.backup.ALL` " +
 					"(or `ZohoCRM.bulk.backup.UPDATE` to cancel backups only), sent as `Authorization: Zoho-oauthtoken <token>`. " +
 					"Defaults to the `" + envAccessToken + "` environment variable, which keeps the token out of your configuration. " +
-					"Access tokens expire after one hour.",
+					"Access tokens expire after one hour; for unattended runs set the refresh credentials " +
+					"(`client_id`, `client_secret`, `refresh_token`) instead. Conflicts with them.",
 			},
 			"api_version": schema.StringAttribute{
 				Optional: true,
@@ -114,6 +135,7 @@ func (p *zohocrmProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			},
 		},
 	}
+	maps.Copy(resp.Schema.Attributes, refreshAttributes())
 }
 
 func (p *zohocrmProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -136,18 +158,17 @@ func (p *zohocrmProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 
-	settings := resolveSettings(config)
-	if settings.accessToken == "" {
-		resp.Diagnostics.AddAttributeError(path.Root("access_token"), "Missing Zoho access token",
-			"The provider needs a Zoho OAuth access token to call the Zoho CRM API. Set the access_token argument in the "+
-				"provider block, or the "+envAccessToken+" environment variable (recommended, so the token stays out of your configuration). "+
-				"Create one with a Zoho Self Client and the scope ZohoCRM.bulk.backup.ALL.")
-		return
-	}
 	// Values from the configuration were validated at plan time; values from
 	// the environment are checked here, naming the variable to fix.
 	if err := validateEnvSettings(config); err != nil {
 		resp.Diagnostics.AddError("Invalid provider setting in the environment", err.Error())
+		return
+	}
+	settings := resolveSettings(config)
+	httpClient := zoho.NewHTTPClient()
+	agent := userAgent(p.version, req.TerraformVersion)
+	tokens, refreshing := authentication(config, settings, httpClient, agent, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
 		return
 	}
 
@@ -156,64 +177,100 @@ func (p *zohocrmProvider) Configure(ctx context.Context, req provider.ConfigureR
 	client, err := zoho.NewClient(zoho.Config{
 		APIDomain:      settings.apiDomain,
 		APIVersion:     settings.apiVersion,
-		Tokens:         zoho.StaticToken(settings.accessToken),
-		HTTPClient:     zoho.NewHTTPClient(),
-		UserAgent:      userAgent(p.version, req.TerraformVersion),
+		Tokens:         tokens,
+		HTTPClient:     httpClient,
+		UserAgent:      agent,
 		Retry:          &retry,
 		RequestTimeout: settings.requestTimeout,
-		Logf:           clientLogger(settings.secrets()),
+		Logf:           maskedDebugLog(settings.secrets()...),
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid provider configuration", fmt.Sprintf("The Zoho CRM client could not be created: %s.", err))
 		return
 	}
-	tflog.Debug(maskSecrets(ctx, settings.secrets()...), "Configured the Zoho CRM client", map[string]any{
-		"api_domain": settings.apiDomain, "api_version": settings.apiVersion,
+	tflog.Debug(ctx, "Configured the Zoho CRM client", map[string]any{
+		"api_domain": settings.apiDomain, "api_version": settings.apiVersion, "refresh_token_auth": refreshing != nil,
 		"max_retries": settings.maxRetries, "request_timeout": settings.requestTimeout.String(),
 	})
 
-	data := &providerData{client: client}
+	data := &providerData{client: client, tokens: refreshing, apiDomain: settings.apiDomain}
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.EphemeralResourceData = data
 }
 
 func (p *zohocrmProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewBackupCancellationResource,
+		NewBackupScheduleResource,
 	}
 }
 
 func (p *zohocrmProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{
+		NewBackupDataSource,
+		NewBackupURLsDataSource,
+		NewBackupHistoryDataSource,
+	}
+}
+
+func (p *zohocrmProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		NewAccessTokenEphemeralResource,
+	}
+}
+
+func (p *zohocrmProvider) ConfigValidators(context.Context) []provider.ConfigValidator {
+	return []provider.ConfigValidator{oneAuthenticationMethod{}}
 }
 
 // providerData is what Configure hands to every resource and data source.
 type providerData struct {
 	client *zoho.Client
+	// tokens is set when the provider authenticates with refresh
+	// credentials; the zohocrm_access_token ephemeral resource reads it.
+	tokens    *zoho.RefreshingTokenSource
+	apiDomain string
 }
 
 // settings are the provider arguments after HCL, environment and defaults.
 type settings struct {
-	apiDomain      string
-	accessToken    string
-	apiVersion     string
+	apiDomain   string
+	accessToken string
+	apiVersion  string
+
+	clientID      string
+	clientSecret  string
+	refreshToken  string
+	accountsURL   string
+	tokenCacheDir string
+
 	maxRetries     int
 	requestTimeout time.Duration
 }
 
 // secrets are the values no log line may show.
 func (s settings) secrets() []string {
-	return []string{s.accessToken}
+	return []string{s.accessToken, s.clientSecret, s.refreshToken}
 }
 
 // resolveSettings applies the precedence HCL, then environment, then default.
-// Values were validated before (plan-time validators, validateEnvSettings),
-// so parse errors cannot happen here; they would fall back to the default.
+// The data centre only supplies defaults: explicit URLs win. Values were
+// validated before (plan-time validators, validateEnvSettings), so parse
+// errors cannot happen here; they would fall back to the default.
 func resolveSettings(config providerModel) settings {
+	dc := dataCenterDefaults(stringSetting(config.DataCenter, envDataCenter, ""))
 	return settings{
-		apiDomain:      stringSetting(config.APIDomain, envAPIDomain, zoho.DefaultAPIDomain),
-		accessToken:    stringSetting(config.AccessToken, envAccessToken, ""),
-		apiVersion:     stringSetting(config.APIVersion, envAPIVersion, zoho.DefaultAPIVersion),
+		apiDomain:   stringSetting(config.APIDomain, envAPIDomain, dc.APIDomain),
+		accessToken: stringSetting(config.AccessToken, envAccessToken, ""),
+		apiVersion:  stringSetting(config.APIVersion, envAPIVersion, zoho.DefaultAPIVersion),
+
+		clientID:      stringSetting(config.ClientID, envClientID, ""),
+		clientSecret:  stringSetting(config.ClientSecret, envClientSecret, ""),
+		refreshToken:  stringSetting(config.RefreshToken, envRefreshToken, ""),
+		accountsURL:   stringSetting(config.AccountsURL, envAccountsURL, dc.AccountsURL),
+		tokenCacheDir: stringSetting(config.TokenCacheDir, envTokenCacheDir, ""),
+
 		maxRetries:     maxRetriesSetting(config.MaxRetries),
 		requestTimeout: requestTimeoutSetting(config.RequestTimeout),
 	}
@@ -261,7 +318,7 @@ func validateEnvSettings(config providerModel) error {
 			}
 		}
 	}
-	return nil
+	return validateEnvRefreshSettings(config)
 }
 
 func unknownAttributes(config providerModel) []string {
@@ -270,6 +327,13 @@ func unknownAttributes(config providerModel) []string {
 		"api_domain":   config.APIDomain,
 		"access_token": config.AccessToken,
 		"api_version":  config.APIVersion,
+
+		"client_id":       config.ClientID,
+		"client_secret":   config.ClientSecret,
+		"refresh_token":   config.RefreshToken,
+		"accounts_url":    config.AccountsURL,
+		"data_center":     config.DataCenter,
+		"token_cache_dir": config.TokenCacheDir,
 	} {
 		if value.IsUnknown() {
 			unknown = append(unknown, name)

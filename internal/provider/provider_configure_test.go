@@ -75,7 +75,7 @@ func TestAccProvider_missingAccessToken(t *testing.T) {
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		ErrorCheck:               expectFailure(t, regexp.MustCompile(`Missing Zoho access token.*access_token argument in the provider block, or the ZOHOCRM_ACCESS_TOKEN environment variable`)),
+		ErrorCheck:               expectFailure(t, regexp.MustCompile(`Missing Zoho credentials.*access_token argument in the provider block, or the ZOHOCRM_ACCESS_TOKEN environment variable.*ZOHOCRM_CLIENT_ID, ZOHOCRM_CLIENT_SECRET and ZOHOCRM_REFRESH_TOKEN`)),
 		Steps:                    []resource.TestStep{{Config: resourceOnly("4876876000001593003")}},
 	})
 	if got := len(srv.Requests()); got != 0 {

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -96,11 +95,11 @@ func (r *backupCancellationResource) Schema(ctx context.Context, _ resource.Sche
 				MarkdownDescription: "When the cancellation was applied, as an RFC 3339 timestamp (UTC).",
 				PlanModifiers:       keepString,
 			},
-			"timeouts": timeoutsAttribute(ctx, timeouts.Opts{
+			"timeouts": resourceTimeoutsAttribute(ctx, timeouts.Opts{
 				Create: true,
-				CreateDescription: "How long the cancellation may take, every retry and the waits between them included, " +
-					"as a duration such as `\"30s\"` or `\"20m\"`. Default `" + strings.TrimSuffix(defaultCreateTimeout.String(), "0s") + "`.",
-			}, "Time limits of the resource's operations. Only `create` calls Zoho; reading and destroying make no request."),
+				CreateDescription: durationDescription + " bounding the cancellation, every retry and the waits between them " +
+					"included. Defaults to `10m`. Reading and destroying make no request, so they need no limit.",
+			}),
 		},
 	}
 }
@@ -119,12 +118,10 @@ func (r *backupCancellationResource) Create(ctx context.Context, req resource.Cr
 		return
 	}
 	backupID := plan.BackupID.ValueString()
-	createTimeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	ctx, cancel, ok := withTimeout(ctx, "timeouts.create", plan.Timeouts.Create, defaultWriteTimeout, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	ctx, cancel := withOperationTimeout(ctx, "timeouts.create", createTimeout)
 	defer cancel()
 
 	// The cancel is retried after any transient failure, even one Zoho may

@@ -199,7 +199,7 @@ func TestAccBackupCancellation_errors(t *testing.T) {
 				ErrorCheck:               expectFailure(t, tt.want),
 				Steps: []resource.TestStep{
 					{Config: config},
-					expectCreatePlanned(config),
+					expectCreatePlanned(cancellationAddress, config),
 				},
 			})
 			if got := srv.CountRequests(http.MethodPut, cancelPath(backupID)); got != 1 {
@@ -216,14 +216,14 @@ func TestAccBackupCancellation_errors(t *testing.T) {
 
 // expectCreatePlanned is a plan-only step proving that a failed create left
 // nothing in state: the next plan wants to create the resource again.
-func expectCreatePlanned(config string) resource.TestStep {
+func expectCreatePlanned(address, config string) resource.TestStep {
 	return resource.TestStep{
 		Config:             config,
 		PlanOnly:           true,
 		ExpectNonEmptyPlan: true,
 		ConfigPlanChecks: resource.ConfigPlanChecks{
 			PostApplyPreRefresh: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction(cancellationAddress, plancheck.ResourceActionCreate),
+				plancheck.ExpectResourceAction(address, plancheck.ResourceActionCreate),
 			},
 		},
 	}
@@ -248,7 +248,7 @@ func TestAccBackupCancellation_htmlGatewayError(t *testing.T) {
 		ErrorCheck:               expectFailure(t, regexp.MustCompile(`Failed to cancel backup 4876876000001593003.*after 3 attempts.*HTTP 502 with a body that is not a Zoho API response: <html> <head><title>502 Bad Gateway</title>.*proxy or gateway`)),
 		Steps: []resource.TestStep{
 			{Config: config},
-			expectCreatePlanned(config),
+			expectCreatePlanned(cancellationAddress, config),
 		},
 	})
 	if got := hits.Load(); got != 3 {

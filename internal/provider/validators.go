@@ -60,6 +60,16 @@ func backupIDValidator() validator.String {
 	}
 }
 
+func rruleValidator() validator.String {
+	return stringCheck{
+		summary: "Invalid backup recurrence rule",
+		description: "value must be a rule Zoho accepts: FREQ=WEEKLY or MONTHLY; INTERVAL=1 to 52; exactly one of BYDAY " +
+			"(a weekday, with an optional ordinal such as 1TH for MONTHLY rules) and BYMONTHDAY (1 to 31, MONTHLY only); " +
+			"with or without the RRULE: prefix",
+		check: zoho.ValidateRRule,
+	}
+}
+
 func requestTimeoutValidator() validator.String {
 	return stringCheck{
 		summary:     "Invalid request timeout",

@@ -1,8 +1,10 @@
 package zoho
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,7 +21,11 @@ func cannedServer(t *testing.T, status int, body string) (*Client, *[]*http.Requ
 	t.Helper()
 	var seen []*http.Request
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		seen = append(seen, r.Clone(context.Background()))
+		// Keep the body readable after the handler returns.
+		sent, _ := io.ReadAll(r.Body)
+		clone := r.Clone(context.Background())
+		clone.Body = io.NopCloser(bytes.NewReader(sent))
+		seen = append(seen, clone)
 		if body != "" {
 			w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 		}

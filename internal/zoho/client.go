@@ -142,17 +142,47 @@ type response struct {
 }
 
 // do sends a request, retrying transient failures as retry.go decides for
-// the request's method.
-//
-//nolint:unparam // query is nil for every endpoint but the paged history.
+// the request's method. Each attempt replaces an access token Zoho rejects
+// (doWithFreshToken).
 func (c *Client) do(ctx context.Context, operation, method, path string, query url.Values, body []byte) (*response, error) {
 	return c.sendWithRetries(ctx, operation, retryScopeFor(method), func(ctx context.Context) (*response, error) {
-		return c.sendOnce(ctx, operation, method, path, query, body)
+		return c.doWithFreshToken(ctx, operation, method, path, query, body)
 	})
 }
 
-// sendOnce sends one request and reads at most maxResponseBytes of the answer.
-func (c *Client) sendOnce(ctx context.Context, operation, method, path string, query url.Values, body []byte) (*response, error) {
+// tokenInvalidator is a TokenSource that can replace a token Zoho rejected,
+// such as RefreshingTokenSource. A static token cannot be replaced.
+type tokenInvalidator interface {
+	Invalidate(ctx context.Context, token string)
+}
+
+// doWithFreshToken sends a request; when Zoho rejects the access token with
+// INVALID_TOKEN and the token source can get another one, it drops the token
+// and sends the request once more. Zoho can revoke a token before its expiry
+// (the 16th token of a refresh token invalidates the oldest), and a cached
+// token may be stale: one retry recovers from both, a second failure is
+// reported.
+func (c *Client) doWithFreshToken(ctx context.Context, operation, method, path string, query url.Values, body []byte) (*response, error) {
+	resp, err := c.doOnce(ctx, operation, method, path, query, body)
+	invalidator, canRefresh := c.tokens.(tokenInvalidator)
+	if err != nil || !canRefresh || !isInvalidToken(resp) {
+		return resp, err
+	}
+	invalidator.Invalidate(ctx, resp.token)
+	return c.doOnce(ctx, operation, method, path, query, body)
+}
+
+// isInvalidToken reports whether resp is Zoho's 401 INVALID_TOKEN.
+func isInvalidToken(resp *response) bool {
+	if resp.status != http.StatusUnauthorized {
+		return false
+	}
+	env, ok := parseEnvelope(resp.body)
+	return ok && env.Code == CodeInvalidToken
+}
+
+// doOnce sends one request and reads at most maxResponseBytes of the answer.
+func (c *Client) doOnce(ctx context.Context, operation, method, path string, query url.Values, body []byte) (*response, error) {
 	token, err := c.tokens.Token(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s: getting an access token: %w", operation, err)
