@@ -129,6 +129,12 @@ func describeFailure(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return "The request was still waiting for Zoho's answer."
 	}
+	if errors.Is(err, zoho.ErrMayHaveActed) {
+		return fmt.Sprintf("%s. The request was sent but its answer was lost, so Zoho may have acted on it; it was not sent "+
+			"again, because a repeat could act twice. Check whether it took effect before applying again: for a backup "+
+			"schedule, read the zohocrm_backup data source or look in Zoho CRM under Setup > Data Administration > Export. "+
+			"If it was scheduled, the next apply is refused with BACKUP_ALREADY_SCHEDULED, whose message says how to import it.", err)
+	}
 	return fmt.Sprintf("%s. The request did not get an answer from Zoho: check the network and api_domain, then try again.", err)
 }
 

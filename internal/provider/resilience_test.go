@@ -420,3 +420,55 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestAccResilience_scheduleIsRetriedOnlyWhenZohoCannotHaveActed: POST
+// /backup must never schedule twice (a duplicate costs one of the edition's
+// few backups a month), so it is retried only after answers Zoho gives
+// before processing (429, 503); a 500 or a lost answer is reported after the
+// one request.
+func TestAccResilience_scheduleIsRetriedOnlyWhenZohoCannotHaveActed(t *testing.T) {
+	const rule = "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO"
+	throttled := emulator.Fault{Status: http.StatusTooManyRequests, Code: zoho.CodeTooManyRequests, Message: "too many requests"}
+	tests := map[string]struct {
+		faults  []emulator.Fault
+		posts   int
+		backups int    // backups Zoho holds afterwards
+		want    string // the error; empty when the apply succeeds
+	}{
+		"429s are refused before processing": {faults: []emulator.Fault{throttled, throttled}, posts: 3, backups: 1},
+		"503 never reached an application server": {
+			faults: []emulator.Fault{{Status: http.StatusServiceUnavailable, Body: "<html>Service Unavailable</html>"}}, posts: 2, backups: 1,
+		},
+		"500 may have been processed": {
+			faults: []emulator.Fault{{}}, posts: 1, backups: 0,
+			want: `Failed to schedule a backup.*HTTP 500 with code INTERNAL_ERROR`,
+		},
+		"an answer lost after Zoho scheduled": {
+			faults: []emulator.Fault{{PassThrough: true, Drop: true}}, posts: 1, backups: 1,
+			want: `Failed to schedule a backup.*not sent again: Zoho may have acted on it.*answer was lost.*Check whether it took effect`,
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			srv := newEmulator(t)
+			srv.InjectSequence(http.MethodPost, backupPath, tt.faults...)
+			config := scheduleConfig(srv.URL(), testToken, rule)
+			step := resource.TestStep{Config: config}
+			testCase := resource.TestCase{ProtoV6ProviderFactories: testAccFastRetryProviderFactories}
+			if tt.want == "" {
+				step.Check = checkLatest(srv, emulator.StatusScheduled)
+				testCase.Steps = []resource.TestStep{step}
+			} else {
+				testCase.ErrorCheck = expectFailure(t, regexp.MustCompile(tt.want))
+				testCase.Steps = []resource.TestStep{step, expectCreatePlanned(scheduleAddress, config)}
+			}
+			resource.ParallelTest(t, testCase)
+			if got := srv.CountRequests(http.MethodPost, backupPath); got != tt.posts {
+				t.Errorf("want %d POST /backup, got %d", tt.posts, got)
+			}
+			if got := len(srv.Backups()); got != tt.backups {
+				t.Errorf("Zoho holds %d backups, want %d", got, tt.backups)
+			}
+		})
+	}
+}

@@ -152,6 +152,11 @@ func retryScopeFor(method string) retryScope {
 	return retryTransient
 }
 
+// ErrMayHaveActed is wrapped into the error of a request that must not run
+// twice (retryUnprocessed) when it failed after it may have reached Zoho (a
+// dropped connection, a timeout), so it was not sent again.
+var ErrMayHaveActed = errors.New("not sent again: Zoho may have acted on it before the failure")
+
 // failure classifies one failed attempt.
 type failure struct {
 	// transient failures may succeed when sent again.
@@ -316,6 +321,11 @@ func (c *Client) sendWithRetries(ctx context.Context, operation string, scope re
 			return nil, &RetryError{Operation: operation, Attempts: attempts, Last: err, Stopped: ctx.Err()}
 		}
 		retryable := failed && fail.transient && (scope == retryTransient || fail.unprocessed)
+		if failed && fail.transient && !retryable && resp == nil {
+			// Say why a transient failure was not retried: the caller
+			// must tell the user to check before sending it again.
+			err = fmt.Errorf("%w (%w)", err, ErrMayHaveActed)
+		}
 		if !retryable || c.retry.MaxRetries == 0 {
 			if resp != nil {
 				resp.attempts, resp.earlierAttemptMayHaveActed = attempts, mayHaveActed
