@@ -75,7 +75,13 @@ func (s *Server) match(path string) (ops map[string]operation, id string, ok boo
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	body, bodyErr := readBody(r)
 	s.record(r, body)
-	writeResponse(w, s.handleAPI(&call{r: r, body: body, bodyErr: bodyErr}))
+	release, admitted := s.admit()
+	defer release()
+	if !admitted {
+		deliver(w, r, errTooManyRequests())
+		return
+	}
+	deliver(w, r, s.handleAPI(&call{r: r, body: body, bodyErr: bodyErr}))
 }
 
 func readBody(r *http.Request) ([]byte, error) {
@@ -119,7 +125,7 @@ func (s *Server) handleAPI(c *call) response {
 	if !info.admin {
 		return errNoPermission(s.cfg.permissionsNeeded)
 	}
-	if resp, ok := s.takeFault(c.r.Method, c.r.URL.Path); ok {
+	if resp, ok := s.takeFault(c, op); ok {
 		return resp
 	}
 	return op.handle(s, c)

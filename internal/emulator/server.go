@@ -58,6 +58,8 @@ type Server struct {
 	// clockOffset (nanoseconds) is added to cfg.clock; see AdvanceClock.
 	clockOffset atomic.Int64
 
+	conc concurrency // the concurrency limit (faults.go)
+
 	lifeMu sync.Mutex // guards the listener fields below
 	srv    *http.Server
 	ln     net.Listener

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/emulator"
+	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
 )
 
 const (
@@ -147,10 +148,15 @@ func TestAccBackupHistoryDataSource_errors(t *testing.T) {
 		srv.SeedHistory(250)
 		srv.InjectFault(emulator.Fault{Method: http.MethodGet, Path: historyPath, Times: -1, Status: http.StatusTooManyRequests, Code: "TOO_MANY_REQUESTS",
 			Message: "Number of API requests for the 24 hour period is exceeded"})
+		srv.ResetRequests()
+		// A lasting throttle is retried max_retries times, then reported.
 		resource.ParallelTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-			ErrorCheck:               expectFailure(t, regexp.MustCompile(`Failed to read the Zoho CRM backup history.*HTTP 429 with code TOO_MANY_REQUESTS.*-parallelism`)),
+			ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
+			ErrorCheck:               expectFailure(t, regexp.MustCompile(`Failed to read the Zoho CRM backup history.*Zoho still failed after 6 attempts.*HTTP 429 with code TOO_MANY_REQUESTS.*-parallelism`)),
 			Steps:                    []resource.TestStep{{Config: historyDataConfig(srv.URL(), "")}},
 		})
+		if got := srv.CountRequests(http.MethodGet, historyPath); got != 1+zoho.DefaultMaxRetries {
+			t.Errorf("want %d requests (the first and every retry), got %d", 1+zoho.DefaultMaxRetries, got)
+		}
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/emulator"
+	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
 )
 
 const (
@@ -184,11 +185,15 @@ func readErrorCases(path string) map[string]struct {
 	token string
 	setup func(*emulator.Server)
 	want  *regexp.Regexp
+	// requests is how many requests the failure costs; 0 means one.
+	requests int
 } {
 	return map[string]struct {
 		token string
 		setup func(*emulator.Server)
 		want  *regexp.Regexp
+		// requests is how many requests the failure costs; 0 means one.
+		requests int
 	}{
 		"scope mismatch": {
 			// testUnknownToken is registered here with CREATE only: no READ.
@@ -198,10 +203,13 @@ func readErrorCases(path string) map[string]struct {
 		},
 		"no permission": {token: testNonAdminToken, want: regexp.MustCompile(`HTTP 403 with code NO_PERMISSION.*Administrator`)},
 		"invalid token": {token: testUnknownToken, want: regexp.MustCompile(`HTTP 401 with code INVALID_TOKEN.*expired`)},
+		// A 500 is retried (a single one is ridden out); a lasting one fails
+		// once max_retries is used up.
 		"internal error": {
-			token: testToken,
-			setup: func(s *emulator.Server) { s.FailNext(http.MethodGet, path, 1) },
-			want:  regexp.MustCompile(`HTTP 500 with code INTERNAL_ERROR.*Try again later`),
+			token:    testToken,
+			setup:    func(s *emulator.Server) { s.InjectFault(emulator.Fault{Method: http.MethodGet, Path: path, Times: -1}) },
+			want:     regexp.MustCompile(`Zoho still failed after 6 attempts.*HTTP 500 with code INTERNAL_ERROR.*Try again later`),
+			requests: 1 + zoho.DefaultMaxRetries,
 		},
 	}
 }
@@ -217,12 +225,13 @@ func testReadErrors(t *testing.T, path, dataSource string, wantSummary *regexp.R
 				tt.setup(srv)
 			}
 			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
 				ErrorCheck:               expectFailure(t, regexp.MustCompile(wantSummary.String()+`.*`+tt.want.String())),
 				Steps:                    []resource.TestStep{{Config: providerBlock(srv.URL(), tt.token) + dataSource}},
 			})
-			if got := len(srv.Requests()); got != 1 || srv.CountRequests(http.MethodGet, path) != 1 {
-				t.Errorf("want exactly one GET %s, got %d requests", path, got)
+			want := max(tt.requests, 1)
+			if got := len(srv.Requests()); got != want || srv.CountRequests(http.MethodGet, path) != want {
+				t.Errorf("want exactly %d GET %s, got %d requests", want, path, got)
 			}
 		})
 	}
@@ -250,19 +259,20 @@ func slowZoho(t *testing.T) *httptest.Server {
 // bounds its operation: a hung Zoho fails the read or the create after the
 // configured second, with a diagnostic that says so.
 func TestAccTimeoutsBoundTheOperation(t *testing.T) {
-	configs := map[string]string{
-		"zohocrm_backup":          `data "zohocrm_backup" "latest" { timeouts = { read = "1s" } }`,
-		"zohocrm_backup_urls":     `data "zohocrm_backup_urls" "latest" { timeouts = { read = "1s" } }`,
-		"zohocrm_backup_history":  `data "zohocrm_backup_history" "all" { timeouts = { read = "1s" } }`,
-		"zohocrm_backup_schedule": `resource "zohocrm_backup_schedule" "test" { timeouts = { create = "1s" } }`,
+	configs := map[string]struct{ config, limit string }{
+		"zohocrm_backup":          {`data "zohocrm_backup" "latest" { timeouts = { read = "1s" } }`, "read"},
+		"zohocrm_backup_urls":     {`data "zohocrm_backup_urls" "latest" { timeouts = { read = "1s" } }`, "read"},
+		"zohocrm_backup_history":  {`data "zohocrm_backup_history" "all" { timeouts = { read = "1s" } }`, "read"},
+		"zohocrm_backup_schedule": {`resource "zohocrm_backup_schedule" "test" { timeouts = { create = "1s" } }`, "create"},
 	}
-	for name, config := range configs {
+	for name, tt := range configs {
 		t.Run(name, func(t *testing.T) {
 			zoho := slowZoho(t)
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				ErrorCheck:               expectFailure(t, regexp.MustCompile(`context deadline exceeded.*ran out of time`)),
-				Steps:                    []resource.TestStep{{Config: providerBlock(zoho.URL, testToken) + config}},
+				ErrorCheck: expectFailure(t, regexp.MustCompile(`did not finish within timeouts\.`+tt.limit+` = 1s.*`+
+					`timeouts = \{ `+tt.limit+` = "2s" \}.*still waiting for Zoho's answer`)),
+				Steps: []resource.TestStep{{Config: providerBlock(zoho.URL, testToken) + tt.config}},
 			})
 		})
 	}

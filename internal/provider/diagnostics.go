@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
@@ -12,7 +13,9 @@ import (
 
 // remedies says, for each Zoho code, why it happens and what to do. The
 // wording is shared by every resource and data source so that a user who
-// searches an error finds one explanation.
+// searches an error finds one explanation. The error reference page
+// (templates/guides/errors.md.tmpl) quotes each remedy word for word;
+// TestErrorReferenceQuotesEveryRemedy keeps the two in step.
 var remedies = map[string]string{
 	zoho.CodeInProgress: "The backup is already running, and Zoho cannot cancel a backup once it has started. " +
 		"Wait for it to finish; then remove this resource, or point it at the next scheduled backup.",
@@ -34,8 +37,9 @@ var remedies = map[string]string{
 	zoho.CodeInvalidRequestMethod: "Zoho rejected the HTTP method of this call. This is a bug in the provider or a proxy " +
 		"that rewrites requests; please report it with the log of TF_LOG=DEBUG.",
 	zoho.CodeInternalError: "Zoho failed to process the request. Try again later; if it persists, contact support@zohocrm.com.",
-	zoho.CodeTooManyRequests: "The Zoho organization has used its API credits for the last 24 hours or too many calls run at once. " +
-		"Wait, or lower Terraform's -parallelism.",
+	zoho.CodeTooManyRequests: "The Zoho organization has used its API credits for the last 24 hours or too many calls run at once " +
+		"(5 to 25 concurrent calls, by edition). The provider already waited and retried (unless max_retries is 0); if this persists, the daily credits " +
+		"are spent: wait for them to refill, lower Terraform's -parallelism, or raise max_retries to wait longer.",
 	zoho.CodeBackupAlreadyScheduled: "Zoho keeps one scheduled or running backup at a time, so it refused another. Nothing was scheduled. " +
 		"There are two ways out: cancel the existing backup (declare a zohocrm_backup_cancellation with its id, or cancel it in " +
 		"Zoho CRM under Setup > Data Administration > Export), then apply again; or manage the existing backup with this " +
@@ -48,6 +52,10 @@ var remedies = map[string]string{
 		"checks it against Zoho's documented grammar (FREQ=WEEKLY or MONTHLY; INTERVAL=1 to 52; BYDAY=a weekday, or for " +
 		"MONTHLY rules BYMONTHDAY=1 to 31) before sending it, so Zoho applies a rule its documentation does not describe. " +
 		"Try a simpler rule, such as FREQ=WEEKLY;INTERVAL=1;BYDAY=MO, and report the refused one to the provider's maintainers.",
+	zoho.CodeRequestBodyNotReadable: "Zoho could not read the body of the request. This is a bug in the provider or a proxy " +
+		"that rewrites requests; please report it with the log of TF_LOG=DEBUG.",
+	zoho.CodeAPINotSupported: "Zoho does not serve this API in the version the provider called. Set api_version to a " +
+		"supported version (the message and details name it), or remove api_version to use v8.",
 }
 
 // unknownAnswerRemedy covers codes Zoho never documented and bodies that are
@@ -56,26 +64,78 @@ const unknownAnswerRemedy = "This is not an answer the provider knows. If the bo
 	"between you and Zoho answered instead of Zoho: check api_domain and try again later."
 
 // addZohoError turns an error from the zoho client into a diagnostic that
-// says what was being done, what Zoho answered and what to do. subject names
-// the object, e.g. "backup 4876876000001593003".
+// says what was being done, what Zoho answered and what to do. When the
+// request was retried, or a limit ended it (the operation's timeouts, the
+// request timeout, max_retries, Ctrl-C), the detail says which and how to
+// raise it.
 func addZohoError(ctx context.Context, diags *diag.Diagnostics, summary string, err error) {
+	diags.AddError(summary, describeError(ctx, err))
+}
+
+// describeError is the detail text for any error of the zoho client.
+func describeError(ctx context.Context, err error) string {
+	var retryErr *zoho.RetryError
+	if !errors.As(err, &retryErr) {
+		if ctx.Err() != nil {
+			// Ended before the client could even say so (e.g. while
+			// getting a token).
+			return describeStop(ctx, ctx.Err(), 1) + "\n\n" + describeFailure(err)
+		}
+		return describeFailure(err)
+	}
+	last := describeFailure(retryErr.Last)
+	if retryErr.Stopped != nil {
+		return describeStop(ctx, retryErr.Stopped, retryErr.Attempts) + "\n\nThe last attempt failed this way: " + last
+	}
+	return fmt.Sprintf("Zoho still failed after %d attempts (the first and max_retries = %d retries), "+
+		"so the failure is not a short hiccup. To keep trying for longer, raise max_retries in the provider block "+
+		"(or %s). The last attempt failed this way: %s", retryErr.Attempts, retryErr.Attempts-1, envMaxRetries, last)
+}
+
+// describeStop explains that the operation's context ended: its time limit
+// or a cancellation (Ctrl-C).
+func describeStop(ctx context.Context, stopped error, attempts int) string {
+	if !errors.Is(stopped, context.DeadlineExceeded) {
+		return fmt.Sprintf("The operation was cancelled (Terraform was interrupted, for example with Ctrl-C) after %d attempt(s), "+
+			"before Zoho confirmed it. Nothing was written to state; apply again to finish it.", attempts)
+	}
+	limit, ok := limitOf(ctx)
+	if !ok {
+		return fmt.Sprintf("The operation ran out of time after %d attempt(s). Nothing was written to state.", attempts)
+	}
+	block := strings.TrimPrefix(limit.attribute, "timeouts.")
+	return fmt.Sprintf("The operation did not finish within %s = %s, the limit on the whole operation "+
+		"including every retry and the waits between them, after %d attempt(s). Nothing was written to state. "+
+		"If Zoho is slow or throttling rather than down, raise the limit in the resource, for example "+
+		"timeouts = { %s = \"%s\" }, and apply again.", limit.attribute, limit.timeout, attempts, block, 2*limit.timeout)
+}
+
+// describeFailure is the detail text for one failed attempt.
+func describeFailure(err error) string {
 	var tokenErr *zoho.TokenError
 	if errors.As(err, &tokenErr) {
-		diags.AddError(summary, describeTokenError(tokenErr))
-		return
+		return describeTokenError(tokenErr)
 	}
 	var apiErr *zoho.APIError
-	if !errors.As(err, &apiErr) {
-		detail := fmt.Sprintf("%s.", err)
-		if ctx.Err() != nil {
-			detail += " The operation was cancelled or ran out of time before Zoho answered."
-		} else {
-			detail += " The request did not get an answer from Zoho: check the network and api_domain, then try again."
-		}
-		diags.AddError(summary, detail)
-		return
+	if errors.As(err, &apiErr) {
+		return describeAPIError(apiErr)
 	}
-	diags.AddError(summary, describeAPIError(apiErr))
+	var timeoutErr *zoho.AttemptTimeoutError
+	if errors.As(err, &timeoutErr) {
+		return fmt.Sprintf("Zoho sent no complete answer within request_timeout = %s, the limit on each attempt. "+
+			"If Zoho is slow rather than unreachable, raise request_timeout in the provider block (or %s).",
+			timeoutErr.Timeout, envRequestTimeout)
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return "The request was still waiting for Zoho's answer."
+	}
+	if errors.Is(err, zoho.ErrMayHaveActed) {
+		return fmt.Sprintf("%s. The request was sent but its answer was lost, so Zoho may have acted on it; it was not sent "+
+			"again, because a repeat could act twice. Check whether it took effect before applying again: for a backup "+
+			"schedule, read the zohocrm_backup data source or look in Zoho CRM under Setup > Data Administration > Export. "+
+			"If it was scheduled, the next apply is refused with BACKUP_ALREADY_SCHEDULED, whose message says how to import it.", err)
+	}
+	return fmt.Sprintf("%s. The request did not get an answer from Zoho: check the network and api_domain, then try again.", err)
 }
 
 // describeAPIError is the detail text for an error answer from Zoho.

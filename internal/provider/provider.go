@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -36,6 +38,9 @@ const (
 	envAccountsURL   = "ZOHOCRM_ACCOUNTS_URL"
 	envDataCenter    = "ZOHOCRM_DATA_CENTER"
 	envTokenCacheDir = "ZOHOCRM_TOKEN_CACHE_DIR"
+
+	envMaxRetries     = "ZOHOCRM_MAX_RETRIES"
+	envRequestTimeout = "ZOHOCRM_REQUEST_TIMEOUT"
 )
 
 var (
@@ -48,6 +53,9 @@ type zohocrmProvider struct {
 	// version is the provider's release version, "dev" for local builds and
 	// "test" in acceptance tests; it goes into the User-Agent.
 	version string
+	// backoff overrides the client's backoff durations (not max_retries);
+	// zero values keep the defaults. Only tests set it, to retry quickly.
+	backoff zoho.RetryPolicy
 }
 
 // New returns the provider factory that main.go serves.
@@ -68,6 +76,9 @@ type providerModel struct {
 	AccountsURL   types.String `tfsdk:"accounts_url"`
 	DataCenter    types.String `tfsdk:"data_center"`
 	TokenCacheDir types.String `tfsdk:"token_cache_dir"`
+
+	MaxRetries     types.Int64  `tfsdk:"max_retries"`
+	RequestTimeout types.String `tfsdk:"request_timeout"`
 }
 
 func (p *zohocrmProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -102,6 +113,25 @@ func (p *zohocrmProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				MarkdownDescription: "The version of the Zoho CRM API to call, `v` followed by digits. " +
 					"Defaults to the `" + envAPIVersion + "` environment variable, then to `" + zoho.DefaultAPIVersion + "`.",
 				Validators: []validator.String{apiVersionValidator()},
+			},
+			"max_retries": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("How many times a request that failed for a transient reason is sent again: "+
+					"HTTP 429 (Zoho's rate and concurrency limits), HTTP 5xx except 501, and network failures "+
+					"(connection refused or reset, timeouts, dropped connections). Waits between attempts grow "+
+					"exponentially from 1 second up to 30 seconds, with jitter, or follow a `Retry-After` header "+
+					"(capped at 60 seconds). Zoho's 4xx answers are never retried. `0` disables retries. "+
+					"Defaults to the `"+envMaxRetries+"` environment variable, then to `%d`; at most `%d`. "+
+					"The resource's `timeouts` bound the whole operation, retries included.", zoho.DefaultMaxRetries, maxMaxRetries),
+				Validators: []validator.Int64{int64validator.Between(0, maxMaxRetries)},
+			},
+			"request_timeout": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "How long one attempt of a request may take, from sending it to reading the whole answer, " +
+					"as a duration such as `30s` or `2m`. An attempt that takes longer is abandoned and retried " +
+					"(see `max_retries`). Defaults to the `" + envRequestTimeout + "` environment variable, then to `" +
+					zoho.DefaultRequestTimeout.String() + "`; between `1s` and `10m`.",
+				Validators: []validator.String{requestTimeoutValidator()},
 			},
 		},
 	}
@@ -142,12 +172,17 @@ func (p *zohocrmProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 
+	retry := p.backoff
+	retry.MaxRetries = settings.maxRetries
 	client, err := zoho.NewClient(zoho.Config{
-		APIDomain:  settings.apiDomain,
-		APIVersion: settings.apiVersion,
-		Tokens:     tokens,
-		HTTPClient: httpClient,
-		UserAgent:  agent,
+		APIDomain:      settings.apiDomain,
+		APIVersion:     settings.apiVersion,
+		Tokens:         tokens,
+		HTTPClient:     httpClient,
+		UserAgent:      agent,
+		Retry:          &retry,
+		RequestTimeout: settings.requestTimeout,
+		Logf:           maskedDebugLog(settings.secrets()...),
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid provider configuration", fmt.Sprintf("The Zoho CRM client could not be created: %s.", err))
@@ -155,6 +190,7 @@ func (p *zohocrmProvider) Configure(ctx context.Context, req provider.ConfigureR
 	}
 	tflog.Debug(ctx, "Configured the Zoho CRM client", map[string]any{
 		"api_domain": settings.apiDomain, "api_version": settings.apiVersion, "refresh_token_auth": refreshing != nil,
+		"max_retries": settings.maxRetries, "request_timeout": settings.requestTimeout.String(),
 	})
 
 	data := &providerData{client: client, tokens: refreshing, apiDomain: settings.apiDomain}
@@ -208,10 +244,20 @@ type settings struct {
 	refreshToken  string
 	accountsURL   string
 	tokenCacheDir string
+
+	maxRetries     int
+	requestTimeout time.Duration
+}
+
+// secrets are the values no log line may show.
+func (s settings) secrets() []string {
+	return []string{s.accessToken, s.clientSecret, s.refreshToken}
 }
 
 // resolveSettings applies the precedence HCL, then environment, then default.
-// The data centre only supplies defaults: explicit URLs win.
+// The data centre only supplies defaults: explicit URLs win. Values were
+// validated before (plan-time validators, validateEnvSettings), so parse
+// errors cannot happen here; they would fall back to the default.
 func resolveSettings(config providerModel) settings {
 	dc := dataCenterDefaults(stringSetting(config.DataCenter, envDataCenter, ""))
 	return settings{
@@ -224,6 +270,9 @@ func resolveSettings(config providerModel) settings {
 		refreshToken:  stringSetting(config.RefreshToken, envRefreshToken, ""),
 		accountsURL:   stringSetting(config.AccountsURL, envAccountsURL, dc.AccountsURL),
 		tokenCacheDir: stringSetting(config.TokenCacheDir, envTokenCacheDir, ""),
+
+		maxRetries:     maxRetriesSetting(config.MaxRetries),
+		requestTimeout: requestTimeoutSetting(config.RequestTimeout),
 	}
 }
 
@@ -255,6 +304,20 @@ func validateEnvSettings(config providerModel) error {
 			}
 		}
 	}
+	if config.MaxRetries.IsNull() {
+		if v := os.Getenv(envMaxRetries); v != "" {
+			if _, err := parseMaxRetries(v); err != nil {
+				return fmt.Errorf("%s: %w", envMaxRetries, err)
+			}
+		}
+	}
+	if config.RequestTimeout.IsNull() {
+		if v := os.Getenv(envRequestTimeout); v != "" {
+			if _, err := parseRequestTimeout(v); err != nil {
+				return fmt.Errorf("%s: %w", envRequestTimeout, err)
+			}
+		}
+	}
 	return validateEnvRefreshSettings(config)
 }
 
@@ -275,6 +338,12 @@ func unknownAttributes(config providerModel) []string {
 		if value.IsUnknown() {
 			unknown = append(unknown, name)
 		}
+	}
+	if config.MaxRetries.IsUnknown() {
+		unknown = append(unknown, "max_retries")
+	}
+	if config.RequestTimeout.IsUnknown() {
+		unknown = append(unknown, "request_timeout")
 	}
 	return unknown
 }

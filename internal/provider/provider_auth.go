@@ -223,13 +223,23 @@ func authentication(config providerModel, s settings, httpClient *http.Client, a
 	return tokens, tokens
 }
 
-// maskedDebugLog logs at DEBUG with the secrets and anything shaped like a
-// Zoho token masked, as a second line of defence: the token source never
-// passes them in the first place.
+// secretFieldKeys are log field names whose values are always masked,
+// whatever they hold.
+var secretFieldKeys = []string{"access_token", "client_secret", "refresh_token", "authorization", "Authorization"}
+
+// maskedDebugLog logs at DEBUG with the secrets, the values of
+// secretFieldKeys and anything shaped like a Zoho token masked, as a second
+// line of defence: the token source and the API client never pass them in
+// the first place. Empty secrets are skipped (an empty mask string would
+// mask between every character).
 func maskedDebugLog(secrets ...string) func(ctx context.Context, msg string, fields map[string]any) {
+	secrets = slices.DeleteFunc(slices.Clone(secrets), func(s string) bool { return s == "" })
 	return func(ctx context.Context, msg string, fields map[string]any) {
-		ctx = tflog.MaskMessageStrings(ctx, secrets...)
-		ctx = tflog.MaskAllFieldValuesStrings(ctx, secrets...)
+		ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, secretFieldKeys...)
+		if len(secrets) > 0 {
+			ctx = tflog.MaskMessageStrings(ctx, secrets...)
+			ctx = tflog.MaskAllFieldValuesStrings(ctx, secrets...)
+		}
 		ctx = tflog.MaskMessageRegexes(ctx, zoho.TokenPattern)
 		ctx = tflog.MaskAllFieldValuesRegexes(ctx, zoho.TokenPattern)
 		tflog.Debug(ctx, msg, fields)

@@ -142,6 +142,26 @@ func TestAccProvider_invalidConfigurationFailsAtPlan(t *testing.T) {
 }`,
 			want: regexp.MustCompile(`Invalid Zoho API version.*api_version.*"8" is not a Zoho API version: use "v" followed by digits`),
 		},
+		"negative max_retries": {
+			providerBlock: retryingProviderBlock(srv.URL(), -1, "30s"),
+			want:          regexp.MustCompile(`Invalid Attribute Value.*max_retries.*must be between 0 and 20, got: -1`),
+		},
+		"too many max_retries": {
+			providerBlock: retryingProviderBlock(srv.URL(), 21, "30s"),
+			want:          regexp.MustCompile(`max_retries.*must be between 0 and 20, got: 21`),
+		},
+		"request_timeout not a duration": {
+			providerBlock: retryingProviderBlock(srv.URL(), 3, "soon"),
+			want:          regexp.MustCompile(`Invalid request timeout.*request_timeout.*"soon" is not a duration: use a number with a unit, such as "30s"`),
+		},
+		"zero request_timeout": {
+			providerBlock: retryingProviderBlock(srv.URL(), 3, "0s"),
+			want:          regexp.MustCompile(`request_timeout.*"0s" is out of range: use a duration from 1s to 10m0s`),
+		},
+		"request_timeout too long": {
+			providerBlock: retryingProviderBlock(srv.URL(), 3, "11m"),
+			want:          regexp.MustCompile(`request_timeout.*"11m" is out of range`),
+		},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -48,14 +48,33 @@ func resourceTimeoutsAttribute(ctx context.Context, opts resourcetimeouts.Opts) 
 }
 
 // withTimeout bounds ctx by the duration a timeouts attribute sets for this
-// operation (timeout is a method such as data.Timeouts.Read), or by def. ok
-// is false when the attribute holds a bad duration; diags then says why.
-func withTimeout(ctx context.Context, timeout func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), def time.Duration, diags *diag.Diagnostics) (context.Context, context.CancelFunc, bool) {
+// operation (timeout is a method such as data.Timeouts.Read, attribute its
+// name such as "timeouts.read"), or by def. The bound covers the whole
+// operation: every attempt and every wait between attempts. ok is false when
+// the attribute holds a bad duration; diags then says why.
+func withTimeout(ctx context.Context, attribute string, timeout func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), def time.Duration, diags *diag.Diagnostics) (context.Context, context.CancelFunc, bool) {
 	duration, d := timeout(ctx, def)
 	diags.Append(d...)
 	if d.HasError() {
 		return ctx, func() {}, false
 	}
+	ctx = context.WithValue(ctx, operationLimitKey{}, operationLimit{attribute: attribute, timeout: duration})
 	ctx, cancel := context.WithTimeout(ctx, duration)
 	return ctx, cancel, true
+}
+
+// operationLimit is the time limit an operation runs under, remembered in
+// its context by withTimeout so that a diagnostic can name the limit that
+// was hit and how to raise it.
+type operationLimit struct {
+	attribute string // e.g. "timeouts.create"
+	timeout   time.Duration
+}
+
+type operationLimitKey struct{}
+
+// limitOf returns the limit withTimeout put in ctx.
+func limitOf(ctx context.Context) (operationLimit, bool) {
+	limit, ok := ctx.Value(operationLimitKey{}).(operationLimit)
+	return limit, ok
 }
