@@ -89,6 +89,7 @@ func NewClient(cfg Config) (*Client, error) {
 	if httpClient == nil {
 		httpClient = NewHTTPClient()
 	}
+	httpClient = withRedirectsRefused(httpClient)
 	retry := DefaultRetryPolicy()
 	if cfg.Retry != nil {
 		retry = *cfg.Retry
@@ -228,10 +229,43 @@ func (c *Client) doOnce(ctx context.Context, operation, method, path string, que
 		return nil, &APIError{
 			Operation:   operation,
 			HTTPStatus:  resp.StatusCode,
-			BodyExcerpt: "redirect to " + redactURL(resp.Header.Get("Location")) + " refused: the Zoho API never redirects; check api_domain",
+			BodyExcerpt: "redirect to " + redactURL(resp.Header.Get(refusedLocationHeader)) + " refused: the Zoho API never redirects; check api_domain",
 		}
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: data, token: token}, nil
+}
+
+// refusedLocationHeader carries a redirect's Location past net/http.
+const refusedLocationHeader = "X-Zohocrm-Refused-Location"
+
+// withRedirectsRefused returns a copy of hc (sharing its transport, so
+// connections are still reused) that hands every redirect back as a plain
+// response. CheckRedirect alone is not enough: http.Client parses the
+// Location header before consulting it, and fails the whole request on a
+// malformed one without saying what the server answered.
+func withRedirectsRefused(hc *http.Client) *http.Client {
+	refusing := *hc
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	refusing.Transport = redirectRefusingTransport{base: base}
+	return &refusing
+}
+
+type redirectRefusingTransport struct{ base http.RoundTripper }
+
+// RoundTrip moves a redirect's Location aside: http.Client does not follow a
+// 3xx without one, so the caller sees the redirect itself.
+func (t redirectRefusingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err == nil && resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		if location := resp.Header.Get("Location"); location != "" {
+			resp.Header.Del("Location")
+			resp.Header.Set(refusedLocationHeader, location)
+		}
+	}
+	return resp, err
 }
 
 // redactURL keeps a redirect target's scheme, host and path only: its query
