@@ -5,9 +5,14 @@
 #   1. build the provider and install it into a local filesystem mirror, so
 #      `terraform init` resolves zohocrm-terraform/zohocrm offline;
 #   2. start the emulator on loopback with one scheduled backup;
-#   3. terraform init + apply examples/demo: the backup goes SCHEDULED -> STOPPED;
-#   4. apply again: no changes and no API request;
-#   5. clean up: the emulator stops; every file stays under build/demo (git-ignored).
+#   3. terraform init + apply examples/demo with the discover-then-cancel
+#      example: the zohocrm_backup data source finds the scheduled backup, and
+#      the cancellation it drives takes it SCHEDULED -> STOPPED;
+#   4. apply again: no changes and no write request (the data source still
+#      reads the latest backup: one GET per plan);
+#   5. someone schedules a new backup out of band: the next apply finds it
+#      and cancels it;
+#   6. clean up: the emulator stops; every file stays under build/demo (git-ignored).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -71,35 +76,57 @@ echo "emulator: $api_domain, scheduled backup $backup_id"
 backup_status() {
   curl -sS -H "Authorization: Zoho-oauthtoken $token" "$api_domain/crm/bulk/v8/backup" | jq -r .backup.status
 }
+# requests_since N: the API requests after the first N, one "METHOD path" a line.
+requests_since() {
+  curl -sS "$api_domain/_emulator/requests" | jq -r --argjson from "$1" '.[$from:][] | "\(.method) \(.path)"'
+}
 api_requests() {
   curl -sS "$api_domain/_emulator/requests" | jq length
+}
+# report_requests N WHAT: prints what WHAT sent after the first N requests.
+report_requests() {
+  local made gets writes
+  made=$(requests_since "$1")
+  gets=$(grep -c '^GET ' <<<"$made" || true)
+  writes=$(grep -vc '^GET ' <<<"$made" || true)
+  echo "API requests made by $2: $gets GET (reads of the latest backup), $writes write(s)"
+  grep -v '^GET ' <<<"$made" | sed 's/^/  /' || true
+  last_writes=$writes
 }
 echo "GET /crm/bulk/v8/backup -> status $(backup_status)"
 
 step "terraform init (from the filesystem mirror)"
 cp "$root/examples/demo/main.tf" "$work/config/"
+cp "$root/examples/data-sources/zohocrm_backup/data-source.tf" "$work/config/backup.tf"
 cd "$work/config"
 terraform init -input=false -no-color | grep -E "Installing|Installed|successfully initialized"
 
 export ZOHOCRM_ACCESS_TOKEN="$token"
-export TF_VAR_api_domain="$api_domain" TF_VAR_backup_id="$backup_id"
+export TF_VAR_api_domain="$api_domain"
 
-step "terraform apply: cancel backup $backup_id"
+step "terraform apply: discover the latest backup and cancel it"
 before=$(api_requests)
 terraform apply -input=false -auto-approve -no-color
-after=$(api_requests)
+report_requests "$before" "the apply"
 status=$(backup_status)
 echo "GET /crm/bulk/v8/backup -> status $status"
-echo "API requests made by the apply: $((after - before))"
 [[ $status == STOPPED ]] || { echo "demo: FAILED: the backup is $status, want STOPPED" >&2; exit 1; }
 
-step "terraform apply again: nothing to do, no API request"
+step "terraform apply again: nothing to do, no write request"
 before=$(api_requests)
 terraform apply -input=false -auto-approve -no-color | grep -E "No changes|Apply complete"
-after=$(api_requests)
-made=$((after - before))
-echo "API requests made by the second apply: $made"
-[[ $made -eq 0 ]] || { echo "demo: FAILED: the second apply made $made requests" >&2; exit 1; }
+report_requests "$before" "the second apply"
+[[ $last_writes -eq 0 ]] || { echo "demo: FAILED: the second apply made $last_writes write requests" >&2; exit 1; }
 
-step "Done: backup $backup_id went SCHEDULED -> STOPPED; the second apply was a no-op"
+step "Someone schedules a new backup in Zoho; the next apply cancels it"
+new_id=$(curl -sS -X POST "$api_domain/_emulator/backups?status=SCHEDULED&rrule=FREQ%3DMONTHLY%3BINTERVAL%3D1%3BBYMONTHDAY%3D16" | jq -r .id)
+echo "GET /crm/bulk/v8/backup -> backup $new_id, status $(backup_status)"
+before=$(api_requests)
+terraform apply -input=false -auto-approve -no-color | grep -E "must be replaced|Apply complete"
+report_requests "$before" "the apply"
+status=$(backup_status)
+echo "GET /crm/bulk/v8/backup -> status $status"
+[[ $status == STOPPED ]] || { echo "demo: FAILED: backup $new_id is $status, want STOPPED" >&2; exit 1; }
+
+step "Done: backups $backup_id and $new_id went SCHEDULED -> STOPPED; the apply in between wrote nothing"
 echo "All files are under build/demo; the emulator is stopped on exit."

@@ -34,6 +34,7 @@ const defaultSeedRRule = "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO"
 type options struct {
 	listen          string
 	tokens          []string
+	selfClients     []selfClient
 	seed            string
 	seedRRule       string
 	readyFile       string
@@ -41,6 +42,20 @@ type options struct {
 	notFoundNested  bool
 	permissionsNeed bool
 	latency         time.Duration
+}
+
+// selfClient is a -self-client flag: a Zoho Self Client and a refresh token
+// of it, whose access tokens the emulator's /oauth/v2/token issues.
+type selfClient struct {
+	id, secret, refreshToken string
+}
+
+func parseSelfClient(v string) (selfClient, error) {
+	parts := strings.Split(v, ":")
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+		return selfClient{}, errors.New("-self-client must be CLIENT_ID:CLIENT_SECRET:REFRESH_TOKEN, all three non-empty")
+	}
+	return selfClient{id: parts[0], secret: parts[1], refreshToken: parts[2]}, nil
 }
 
 func main() {
@@ -74,6 +89,14 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 		}
 		return nil
 	})
+	fs.Func("self-client", "`CLIENT_ID:CLIENT_SECRET:REFRESH_TOKEN` of a Self Client whose refresh token "+emulator.TokenPath+
+		" accepts (tokens get scope "+emulator.ScopeAll+" and expire after an hour); repeatable", func(v string) error {
+		c, err := parseSelfClient(v)
+		if err == nil {
+			o.selfClients = append(o.selfClients, c)
+		}
+		return err
+	})
 	fs.StringVar(&o.seed, "seed", "", "seed one backup in this `status` (e.g. SCHEDULED); empty seeds none")
 	fs.StringVar(&o.seedRRule, "seed-rrule", defaultSeedRRule, "`rrule` of the seeded backup")
 	fs.StringVar(&o.readyFile, "ready-file", "", "once listening, write {url, backup_id, pid} JSON to this `path`")
@@ -98,8 +121,11 @@ func run(ctx context.Context, o options, logger *log.Logger) error {
 		emulator.WithPermissionsNeededKey(o.permissionsNeed),
 		emulator.WithLatency(o.latency),
 	)
-	if len(o.tokens) == 0 {
-		logger.Print("warning: no -token given; every API request will be refused")
+	if len(o.tokens) == 0 && len(o.selfClients) == 0 {
+		logger.Print("warning: no -token or -self-client given; every API request will be refused")
+	}
+	for _, c := range o.selfClients {
+		srv.AddRefreshToken(c.id, c.secret, c.refreshToken, emulator.ScopeAll)
 	}
 	for _, t := range o.tokens {
 		srv.AddToken(t, emulator.ScopeAll)
@@ -116,7 +142,7 @@ func run(ctx context.Context, o options, logger *log.Logger) error {
 		return err
 	}
 	defer srv.Close()
-	logger.Printf("listening on %s (%d token(s), seeded backup %q)", srv.URL(), len(o.tokens), backupID)
+	logger.Printf("listening on %s (%d token(s), %d self client(s), seeded backup %q)", srv.URL(), len(o.tokens), len(o.selfClients), backupID)
 
 	if o.readyFile != "" {
 		if err := writeReadyFile(o.readyFile, srv.URL(), backupID); err != nil {

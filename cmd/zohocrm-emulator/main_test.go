@@ -7,6 +7,7 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,6 +28,15 @@ func TestParseFlags(t *testing.T) {
 	if _, err := parseFlags([]string{"extra"}, io.Discard); err == nil {
 		t.Fatal("stray argument accepted")
 	}
+	o, err = parseFlags([]string{"-self-client", "id:secret:refresh"}, io.Discard)
+	if err != nil || !slices.Equal(o.selfClients, []selfClient{{id: "id", secret: "secret", refreshToken: "refresh"}}) {
+		t.Fatalf("-self-client: %+v, %v", o.selfClients, err)
+	}
+	for _, bad := range []string{"id:secret", "id::refresh", "a:b:c:d"} {
+		if _, err := parseFlags([]string{"-self-client", bad}, io.Discard); err == nil {
+			t.Errorf("-self-client %q accepted", bad)
+		}
+	}
 }
 
 func TestRunRefusesNonLoopback(t *testing.T) {
@@ -46,7 +56,8 @@ func TestRunEndToEnd(t *testing.T) {
 	go func() {
 		errc <- run(ctx, options{
 			listen: "127.0.0.1:0", tokens: []string{token}, seed: "scheduled",
-			seedRRule: defaultSeedRRule, readyFile: ready, quota: 4,
+			selfClients: []selfClient{{id: "demo-client", secret: "demo-secret", refreshToken: "demo-refresh"}},
+			seedRRule:   defaultSeedRRule, readyFile: ready, quota: 4,
 		}, log.New(&logs, "", 0))
 	}()
 
@@ -91,6 +102,27 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Fatalf("GET /backup: %d %+v %v", resp.StatusCode, body, err)
 	}
 
+	// The Self Client's refresh token gets an access token the API accepts.
+	resp, err = http.PostForm(info.URL+"/oauth/v2/token", url.Values{
+		"grant_type": {"refresh_token"}, "client_id": {"demo-client"}, "client_secret": {"demo-secret"}, "refresh_token": {"demo-refresh"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refreshed struct {
+		AccessToken string `json:"access_token"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&refreshed)
+	_ = resp.Body.Close()
+	if err != nil || refreshed.AccessToken == "" {
+		t.Fatalf("refresh: %v %+v", err, refreshed)
+	}
+	req.Header.Set("Authorization", "Zoho-oauthtoken "+refreshed.AccessToken)
+	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /backup with a refreshed token: %v", err)
+	}
+	_ = resp.Body.Close()
+
 	cancel()
 	select {
 	case err := <-errc:
@@ -107,7 +139,7 @@ func TestRunEndToEnd(t *testing.T) {
 	if !strings.Contains(out, "GET /crm/bulk/v8/backup 200") {
 		t.Fatalf("request not logged: %s", out)
 	}
-	if strings.Contains(out, token) {
+	if strings.Contains(out, token) || strings.Contains(out, "demo-secret") || strings.Contains(out, "demo-refresh") || strings.Contains(out, refreshed.AccessToken) {
 		t.Fatalf("log leaks the token: %s", out)
 	}
 }

@@ -1,6 +1,8 @@
 # The configuration `make demo` applies against the local Zoho emulator. It is
 # what a user writes: the provider from its Registry address, the token from
-# ZOHOCRM_ACCESS_TOKEN, and the backup to cancel as a variable.
+# ZOHOCRM_ACCESS_TOKEN. The demo copies the discover-then-cancel example
+# (examples/data-sources/zohocrm_backup/data-source.tf) next to this file: it
+# reads the latest backup and keeps it cancelled.
 terraform {
   required_providers {
     zohocrm = {
@@ -14,24 +16,19 @@ variable "api_domain" {
   type        = string
 }
 
-variable "backup_id" {
-  description = "The id of the scheduled backup to cancel."
-  type        = string
-}
-
 provider "zohocrm" {
   api_domain = var.api_domain
 }
 
-resource "zohocrm_backup_cancellation" "this" {
-  backup_id = var.backup_id
-}
-
-output "cancellation" {
-  value = {
-    backup_id         = zohocrm_backup_cancellation.this.backup_id
-    code              = zohocrm_backup_cancellation.this.code
-    message           = zohocrm_backup_cancellation.this.message
-    already_cancelled = zohocrm_backup_cancellation.this.already_cancelled
-  }
+# Only values that stay the same once an apply has converged: the data
+# source's status changes from SCHEDULED to STOPPED after the cancel, and an
+# output of it would make the next plan non-empty.
+output "cancelled_backups" {
+  value = [
+    for c in zohocrm_backup_cancellation.latest : {
+      backup_id         = c.backup_id
+      code              = c.code
+      already_cancelled = c.already_cancelled
+    }
+  ]
 }

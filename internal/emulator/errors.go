@@ -1,6 +1,9 @@
 package emulator
 
-import "net/http"
+import (
+	"net/http"
+	"time"
+)
 
 // Error codes the emulator answers with. They are Zoho's own codes, spelled
 // exactly as the reference documents them (ALREADY_CANCELLED has two Ls even
@@ -20,6 +23,7 @@ const (
 	CodeAlreadyCancelled       = "ALREADY_CANCELLED"
 	CodeInProgress             = "INPROGRESS"
 	CodeResourceNotFound       = "RESOURCE_NOT_FOUND"
+	CodeTooManyRequests        = "TOO_MANY_REQUESTS"
 )
 
 // Messages, as documented (reference sections 1.1, 1.5 and 2). Where Zoho's
@@ -42,6 +46,8 @@ const (
 	msgAlreadyCancelled       = "Backup is already canceled"
 	msgInProgress             = "Backup is in progress"
 	msgResourceNotFound       = "The requested resource doesn't exist"
+	// msgTooManyRequests is the v8 status-codes page's wording for 429.
+	msgTooManyRequests = "Number of API requests for the 24 hour period is exceeded or the concurrency limit of the user for the app is exceeded."
 
 	msgScheduled = "Backup scheduled successfully."
 	msgStopped   = "Backup stopped successfully."
@@ -76,6 +82,11 @@ type response struct {
 	status int
 	body   any
 	header http.Header
+	// Set by injected faults only (faults.go): a verbatim body instead of
+	// JSON, a delay before answering, or no answer at all.
+	raw   []byte
+	delay time.Duration
+	drop  bool
 }
 
 func newErrorBody(code, message string, details map[string]any) errorBody {
@@ -183,4 +194,10 @@ func errResourceNotFound(nested bool, id string) response {
 			map[string]any{"id": id})
 	}
 	return topLevelError(http.StatusBadRequest, CodeResourceNotFound, msgResourceNotFound, nil)
+}
+
+// errTooManyRequests is the 429 of the concurrency limit. Its JSON shape is
+// [UNCONFIRMED]; the reference expects the top-level envelope with details {}.
+func errTooManyRequests() response {
+	return topLevelError(http.StatusTooManyRequests, CodeTooManyRequests, msgTooManyRequests, nil)
 }

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"log"
+	"net/http"
 	"time"
 )
 
@@ -23,6 +24,7 @@ type config struct {
 	linkLifetime         time.Duration
 	logger               *log.Logger
 	latency              time.Duration
+	tokenThrottleStatus  int
 }
 
 // Defaults mirror Zoho's samples: the requester, zgid and +05:30 zone are the
@@ -32,6 +34,7 @@ func defaultConfig() config {
 		versions:             map[string]bool{"v8": true},
 		monthlyQuota:         4, // Ultimate edition: 4 backups a month.
 		clock:                time.Now,
+		tokenThrottleStatus:  http.StatusOK,
 		location:             time.FixedZone("IST", 5*60*60+30*60),
 		requester:            Requester{ID: "4876876000000327001", Name: "Patricia Boyle", ZUID: "7534658674"},
 		zgid:                 "757345985",
@@ -134,4 +137,11 @@ func WithLinkLifetime(d time.Duration) Option {
 // duration). The Authorization header is never logged.
 func WithLogger(l *log.Logger) Option {
 	return func(c *config) { c.logger = l }
+}
+
+// WithTokenThrottleStatus sets the HTTP status of the token endpoint's
+// "Access Denied" throttle answer, which the reference leaves [UNCONFIRMED]:
+// 200 (default, per Zoho's Kaizen #43) or 400 (seen by a third party).
+func WithTokenThrottleStatus(status int) Option {
+	return func(c *config) { c.tokenThrottleStatus = status }
 }

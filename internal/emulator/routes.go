@@ -75,8 +75,14 @@ func (s *Server) match(path string) (ops map[string]operation, id string, ok boo
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	body, bodyErr := readBody(r)
 	s.record(r, body)
+	release, admitted := s.admit()
+	defer release()
+	if !admitted {
+		deliver(w, r, errTooManyRequests())
+		return
+	}
 	s.simulateLatency(r)
-	writeResponse(w, s.handleAPI(&call{r: r, body: body, bodyErr: bodyErr}))
+	deliver(w, r, s.handleAPI(&call{r: r, body: body, bodyErr: bodyErr}))
 }
 
 func readBody(r *http.Request) ([]byte, error) {
@@ -107,7 +113,7 @@ func (s *Server) handleAPI(c *call) response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	info, ok := s.tokens[token]
-	if !ok {
+	if !ok || info.expiredAt(s.now()) {
 		return errInvalidToken()
 	}
 	op, ok := ops[c.r.Method]
@@ -120,7 +126,7 @@ func (s *Server) handleAPI(c *call) response {
 	if !info.admin {
 		return errNoPermission(s.cfg.permissionsNeeded)
 	}
-	if resp, ok := s.takeFault(c.r.Method, c.r.URL.Path); ok {
+	if resp, ok := s.takeFault(c, op); ok {
 		return resp
 	}
 	return op.handle(s, c)

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -52,6 +53,12 @@ type Server struct {
 	requests []Request
 	faults   []*faultState
 	lastID   uint64
+	oauth    oauthState
+
+	// clockOffset (nanoseconds) is added to cfg.clock; see AdvanceClock.
+	clockOffset atomic.Int64
+
+	conc concurrency // the concurrency limit (faults.go)
 
 	lifeMu sync.Mutex // guards the listener fields below
 	srv    *http.Server
@@ -65,8 +72,9 @@ type Server struct {
 }
 
 type tokenInfo struct {
-	scopes []string
-	admin  bool
+	scopes  []string
+	admin   bool
+	expires time.Time // zero: never
 }
 
 // New returns a Server that is not listening yet. Use Start, or mount it as
@@ -227,9 +235,12 @@ func (s *Server) RevokeToken(token string) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	if isAdminPath(r.URL.Path) {
+	switch {
+	case isAdminPath(r.URL.Path):
 		s.serveAdmin(rec, r)
-	} else {
+	case r.URL.Path == TokenPath:
+		s.serveToken(rec, r)
+	default:
 		s.serveAPI(rec, r)
 	}
 	s.logRequest(r, rec.status, time.Since(start))
@@ -240,7 +251,8 @@ func (s *Server) logRequest(r *http.Request, status int, elapsed time.Duration) 
 		return
 	}
 	target := r.URL.Path
-	if r.URL.RawQuery != "" {
+	// The token endpoint takes credentials in its query string too.
+	if r.URL.RawQuery != "" && r.URL.Path != TokenPath {
 		target += "?" + r.URL.RawQuery
 	}
 	// Deliberately no headers: the Authorization value is a live credential.
@@ -279,7 +291,9 @@ func writeResponse(w http.ResponseWriter, resp response) {
 	_, _ = w.Write(buf)
 }
 
-func (s *Server) now() time.Time { return s.cfg.clock() }
+func (s *Server) now() time.Time {
+	return s.cfg.clock().Add(time.Duration(s.clockOffset.Load()))
+}
 
 func (s *Server) formatTime(t time.Time) string {
 	return t.In(s.cfg.location).Format(dateLayout)

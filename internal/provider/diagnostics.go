@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
@@ -12,19 +13,23 @@ import (
 
 // remedies says, for each Zoho code, why it happens and what to do. The
 // wording is shared by every resource and data source so that a user who
-// searches an error finds one explanation.
+// searches an error finds one explanation. The error reference page
+// (templates/guides/errors.md.tmpl) quotes each remedy word for word;
+// TestErrorReferenceQuotesEveryRemedy keeps the two in step.
 var remedies = map[string]string{
 	zoho.CodeInProgress: "The backup is already running, and Zoho cannot cancel a backup once it has started. " +
 		"Wait for it to finish; then remove this resource, or point it at the next scheduled backup.",
 	zoho.CodeResourceNotFound: "Zoho has no scheduled backup with this id: the id is wrong, belongs to another organization " +
 		"or data centre, or the backup has already finished. Find the id of the current backup with " +
-		"GET {api_domain}/crm/bulk/v8/backup (the \"id\" field) or in Zoho CRM under Setup > Data Administration > Export.",
+		"the zohocrm_backup data source (its id attribute), with GET {api_domain}/crm/bulk/v8/backup (the \"id\" field), " +
+		"or in Zoho CRM under Setup > Data Administration > Export.",
 	zoho.CodeOAuthScopeMismatch: "The access token lacks the scope this call needs. Generate a new token whose scopes include " +
 		"ZohoCRM.bulk.backup.ALL (or ZohoCRM.bulk.backup.UPDATE to cancel and ZohoCRM.bulk.backup.READ to read).",
 	zoho.CodeNoPermission: "The Zoho user who generated the access token may not manage data backups: only users with the " +
 		"Administrator profile can. Ask a Zoho CRM administrator to generate the token, or to do this for you.",
 	zoho.CodeInvalidToken: "The access token is invalid or has expired (Zoho access tokens live one hour). " +
-		"Generate a new one and set it in access_token or ZOHOCRM_ACCESS_TOKEN.",
+		"Generate a new one and set it in access_token or ZOHOCRM_ACCESS_TOKEN. With refresh credentials the provider has " +
+		"already refreshed the token once: check that accounts_url and api_domain belong to the same data centre.",
 	zoho.CodeAuthenticationFailure: "Zoho received no usable access token. Set access_token in the provider block " +
 		"or the ZOHOCRM_ACCESS_TOKEN environment variable.",
 	zoho.CodeInvalidURLPattern: "Zoho does not know this URL. Check api_domain (it must be your data centre's API domain, " +
@@ -32,8 +37,25 @@ var remedies = map[string]string{
 	zoho.CodeInvalidRequestMethod: "Zoho rejected the HTTP method of this call. This is a bug in the provider or a proxy " +
 		"that rewrites requests; please report it with the log of TF_LOG=DEBUG.",
 	zoho.CodeInternalError: "Zoho failed to process the request. Try again later; if it persists, contact support@zohocrm.com.",
-	zoho.CodeTooManyRequests: "The Zoho organization has used its API credits for the last 24 hours or too many calls run at once. " +
-		"Wait, or lower Terraform's -parallelism.",
+	zoho.CodeTooManyRequests: "The Zoho organization has used its API credits for the last 24 hours or too many calls run at once " +
+		"(5 to 25 concurrent calls, by edition). The provider already waited and retried (unless max_retries is 0); if this persists, the daily credits " +
+		"are spent: wait for them to refill, lower Terraform's -parallelism, or raise max_retries to wait longer.",
+	zoho.CodeBackupAlreadyScheduled: "Zoho keeps one scheduled or running backup at a time, so it refused another. Nothing was scheduled. " +
+		"There are two ways out: cancel the existing backup (declare a zohocrm_backup_cancellation with its id, or cancel it in " +
+		"Zoho CRM under Setup > Data Administration > Export), then apply again; or manage the existing backup with this " +
+		"resource instead of scheduling a new one, with terraform import. A backup that is already running cannot be " +
+		"cancelled: wait for it to finish, then apply again.",
+	zoho.CodeLimitExceeded: "The organization has used every data backup its Zoho CRM edition allows this month " +
+		"(4 for Ultimate, 2 for the other paid editions). Nothing was scheduled. Wait until next month, when Zoho refreshes " +
+		"the limit, or purchase additional backups in Zoho CRM; then apply again.",
+	zoho.CodeInvalidData: "Zoho refused a value in the request as invalid. For a backup schedule it is the rrule: the provider " +
+		"checks it against Zoho's documented grammar (FREQ=WEEKLY or MONTHLY; INTERVAL=1 to 52; BYDAY=a weekday, or for " +
+		"MONTHLY rules BYMONTHDAY=1 to 31) before sending it, so Zoho applies a rule its documentation does not describe. " +
+		"Try a simpler rule, such as FREQ=WEEKLY;INTERVAL=1;BYDAY=MO, and report the refused one to the provider's maintainers.",
+	zoho.CodeRequestBodyNotReadable: "Zoho could not read the body of the request. This is a bug in the provider or a proxy " +
+		"that rewrites requests; please report it with the log of TF_LOG=DEBUG.",
+	zoho.CodeAPINotSupported: "Zoho does not serve this API in the version the provider called. Set api_version to a " +
+		"supported version (the message and details name it), or remove api_version to use v8.",
 }
 
 // unknownAnswerRemedy covers codes Zoho never documented and bodies that are
@@ -42,21 +64,78 @@ const unknownAnswerRemedy = "This is not an answer the provider knows. If the bo
 	"between you and Zoho answered instead of Zoho: check api_domain and try again later."
 
 // addZohoError turns an error from the zoho client into a diagnostic that
-// says what was being done, what Zoho answered and what to do. subject names
-// the object, e.g. "backup 4876876000001593003".
+// says what was being done, what Zoho answered and what to do. When the
+// request was retried, or a limit ended it (the operation's timeouts, the
+// request timeout, max_retries, Ctrl-C), the detail says which and how to
+// raise it.
 func addZohoError(ctx context.Context, diags *diag.Diagnostics, summary string, err error) {
-	var apiErr *zoho.APIError
-	if !errors.As(err, &apiErr) {
-		detail := fmt.Sprintf("%s.", err)
+	diags.AddError(summary, describeError(ctx, err))
+}
+
+// describeError is the detail text for any error of the zoho client.
+func describeError(ctx context.Context, err error) string {
+	var retryErr *zoho.RetryError
+	if !errors.As(err, &retryErr) {
 		if ctx.Err() != nil {
-			detail += " The operation was cancelled or ran out of time before Zoho answered."
-		} else {
-			detail += " The request did not get an answer from Zoho: check the network and api_domain, then try again."
+			// Ended before the client could even say so (e.g. while
+			// getting a token).
+			return describeStop(ctx, ctx.Err(), 1) + "\n\n" + describeFailure(err)
 		}
-		diags.AddError(summary, detail)
-		return
+		return describeFailure(err)
 	}
-	diags.AddError(summary, describeAPIError(apiErr))
+	last := describeFailure(retryErr.Last)
+	if retryErr.Stopped != nil {
+		return describeStop(ctx, retryErr.Stopped, retryErr.Attempts) + "\n\nThe last attempt failed this way: " + last
+	}
+	return fmt.Sprintf("Zoho still failed after %d attempts (the first and max_retries = %d retries), "+
+		"so the failure is not a short hiccup. To keep trying for longer, raise max_retries in the provider block "+
+		"(or %s). The last attempt failed this way: %s", retryErr.Attempts, retryErr.Attempts-1, envMaxRetries, last)
+}
+
+// describeStop explains that the operation's context ended: its time limit
+// or a cancellation (Ctrl-C).
+func describeStop(ctx context.Context, stopped error, attempts int) string {
+	if !errors.Is(stopped, context.DeadlineExceeded) {
+		return fmt.Sprintf("The operation was cancelled (Terraform was interrupted, for example with Ctrl-C) after %d attempt(s), "+
+			"before Zoho confirmed it. Nothing was written to state; apply again to finish it.", attempts)
+	}
+	limit, ok := limitOf(ctx)
+	if !ok {
+		return fmt.Sprintf("The operation ran out of time after %d attempt(s). Nothing was written to state.", attempts)
+	}
+	block := strings.TrimPrefix(limit.attribute, "timeouts.")
+	return fmt.Sprintf("The operation did not finish within %s = %s, the limit on the whole operation "+
+		"including every retry and the waits between them, after %d attempt(s). Nothing was written to state. "+
+		"If Zoho is slow or throttling rather than down, raise the limit in the resource, for example "+
+		"timeouts = { %s = \"%s\" }, and apply again.", limit.attribute, limit.timeout, attempts, block, 2*limit.timeout)
+}
+
+// describeFailure is the detail text for one failed attempt.
+func describeFailure(err error) string {
+	var tokenErr *zoho.TokenError
+	if errors.As(err, &tokenErr) {
+		return describeTokenError(tokenErr)
+	}
+	var apiErr *zoho.APIError
+	if errors.As(err, &apiErr) {
+		return describeAPIError(apiErr)
+	}
+	var timeoutErr *zoho.AttemptTimeoutError
+	if errors.As(err, &timeoutErr) {
+		return fmt.Sprintf("Zoho sent no complete answer within request_timeout = %s, the limit on each attempt. "+
+			"If Zoho is slow rather than unreachable, raise request_timeout in the provider block (or %s).",
+			timeoutErr.Timeout, envRequestTimeout)
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return "The request was still waiting for Zoho's answer."
+	}
+	if errors.Is(err, zoho.ErrMayHaveActed) {
+		return fmt.Sprintf("%s. The request was sent but its answer was lost, so Zoho may have acted on it; it was not sent "+
+			"again, because a repeat could act twice. Check whether it took effect before applying again: for a backup "+
+			"schedule, read the zohocrm_backup data source or look in Zoho CRM under Setup > Data Administration > Export. "+
+			"If it was scheduled, the next apply is refused with BACKUP_ALREADY_SCHEDULED, whose message says how to import it.", err)
+	}
+	return fmt.Sprintf("%s. The request did not get an answer from Zoho: check the network and api_domain, then try again.", err)
 }
 
 // describeAPIError is the detail text for an error answer from Zoho.

@@ -6,10 +6,13 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -28,14 +31,31 @@ const (
 	envAPIDomain   = "ZOHOCRM_API_DOMAIN"
 	envAccessToken = "ZOHOCRM_ACCESS_TOKEN"
 	envAPIVersion  = "ZOHOCRM_API_VERSION"
+
+	envClientID      = "ZOHOCRM_CLIENT_ID"
+	envClientSecret  = "ZOHOCRM_CLIENT_SECRET"
+	envRefreshToken  = "ZOHOCRM_REFRESH_TOKEN"
+	envAccountsURL   = "ZOHOCRM_ACCOUNTS_URL"
+	envDataCenter    = "ZOHOCRM_DATA_CENTER"
+	envTokenCacheDir = "ZOHOCRM_TOKEN_CACHE_DIR"
+
+	envMaxRetries     = "ZOHOCRM_MAX_RETRIES"
+	envRequestTimeout = "ZOHOCRM_REQUEST_TIMEOUT"
 )
 
-var _ provider.Provider = (*zohocrmProvider)(nil)
+var (
+	_ provider.Provider                       = (*zohocrmProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*zohocrmProvider)(nil)
+	_ provider.ProviderWithConfigValidators   = (*zohocrmProvider)(nil)
+)
 
 type zohocrmProvider struct {
 	// version is the provider's release version, "dev" for local builds and
 	// "test" in acceptance tests; it goes into the User-Agent.
 	version string
+	// backoff overrides the client's backoff durations (not max_retries);
+	// zero values keep the defaults. Only tests set it, to retry quickly.
+	backoff zoho.RetryPolicy
 }
 
 // New returns the provider factory that main.go serves.
@@ -49,6 +69,16 @@ type providerModel struct {
 	APIDomain   types.String `tfsdk:"api_domain"`
 	AccessToken types.String `tfsdk:"access_token"`
 	APIVersion  types.String `tfsdk:"api_version"`
+
+	ClientID      types.String `tfsdk:"client_id"`
+	ClientSecret  types.String `tfsdk:"client_secret"`
+	RefreshToken  types.String `tfsdk:"refresh_token"`
+	AccountsURL   types.String `tfsdk:"accounts_url"`
+	DataCenter    types.String `tfsdk:"data_center"`
+	TokenCacheDir types.String `tfsdk:"token_cache_dir"`
+
+	MaxRetries     types.Int64  `tfsdk:"max_retries"`
+	RequestTimeout types.String `tfsdk:"request_timeout"`
 }
 
 func (p *zohocrmProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -64,7 +94,7 @@ func (p *zohocrmProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"api_domain": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "The API domain of your Zoho data centre, such as `https://www.zohoapis.eu`. " +
-					"Defaults to the `" + envAPIDomain + "` environment variable, then to `" + zoho.DefaultAPIDomain + "` (US). " +
+					"Defaults to the `" + envAPIDomain + "` environment variable, then to the API domain of `data_center`, then to `" + zoho.DefaultAPIDomain + "` (US). " +
 					"It must use https; plain http is accepted only for loopback hosts (`127.0.0.1`, `::1`, `localhost`), " +
 					"so that an access token never crosses a network in clear text. Trailing slashes are ignored.",
 				Validators: []validator.String{baseURLValidator()},
@@ -75,7 +105,8 @@ func (p *zohocrmProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				MarkdownDescription: "A Zoho OAuth access token with the scope `ZohoCRM.bulk.backup.ALL` " +
 					"(or `ZohoCRM.bulk.backup.UPDATE` to cancel backups only), sent as `Authorization: Zoho-oauthtoken <token>`. " +
 					"Defaults to the `" + envAccessToken + "` environment variable, which keeps the token out of your configuration. " +
-					"Access tokens expire after one hour.",
+					"Access tokens expire after one hour; for unattended runs set the refresh credentials " +
+					"(`client_id`, `client_secret`, `refresh_token`) instead. Conflicts with them.",
 			},
 			"api_version": schema.StringAttribute{
 				Optional: true,
@@ -83,8 +114,28 @@ func (p *zohocrmProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"Defaults to the `" + envAPIVersion + "` environment variable, then to `" + zoho.DefaultAPIVersion + "`.",
 				Validators: []validator.String{apiVersionValidator()},
 			},
+			"max_retries": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("How many times a request that failed for a transient reason is sent again: "+
+					"HTTP 429 (Zoho's rate and concurrency limits), HTTP 5xx except 501, and network failures "+
+					"(connection refused or reset, timeouts, dropped connections). Waits between attempts grow "+
+					"exponentially from 1 second up to 30 seconds, with jitter, or follow a `Retry-After` header "+
+					"(capped at 60 seconds). Zoho's 4xx answers are never retried. `0` disables retries. "+
+					"Defaults to the `"+envMaxRetries+"` environment variable, then to `%d`; at most `%d`. "+
+					"The resource's `timeouts` bound the whole operation, retries included.", zoho.DefaultMaxRetries, maxMaxRetries),
+				Validators: []validator.Int64{int64validator.Between(0, maxMaxRetries)},
+			},
+			"request_timeout": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "How long one attempt of a request may take, from sending it to reading the whole answer, " +
+					"as a duration such as `30s` or `2m`. An attempt that takes longer is abandoned and retried " +
+					"(see `max_retries`). Defaults to the `" + envRequestTimeout + "` environment variable, then to `" +
+					zoho.DefaultRequestTimeout.String() + "`; between `1s` and `10m`.",
+				Validators: []validator.String{requestTimeoutValidator()},
+			},
 		},
 	}
+	maps.Copy(resp.Schema.Attributes, refreshAttributes())
 }
 
 func (p *zohocrmProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -107,52 +158,79 @@ func (p *zohocrmProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 
-	settings := resolveSettings(config)
-	if settings.accessToken == "" {
-		resp.Diagnostics.AddAttributeError(path.Root("access_token"), "Missing Zoho access token",
-			"The provider needs a Zoho OAuth access token to call the Zoho CRM API. Set the access_token argument in the "+
-				"provider block, or the "+envAccessToken+" environment variable (recommended, so the token stays out of your configuration). "+
-				"Create one with a Zoho Self Client and the scope ZohoCRM.bulk.backup.ALL.")
-		return
-	}
 	// Values from the configuration were validated at plan time; values from
 	// the environment are checked here, naming the variable to fix.
 	if err := validateEnvSettings(config); err != nil {
 		resp.Diagnostics.AddError("Invalid provider setting in the environment", err.Error())
 		return
 	}
+	settings := resolveSettings(config)
+	httpClient := zoho.NewHTTPClient()
+	agent := userAgent(p.version, req.TerraformVersion)
+	tokens, refreshing := authentication(config, settings, httpClient, agent, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 
+	retry := p.backoff
+	retry.MaxRetries = settings.maxRetries
 	client, err := zoho.NewClient(zoho.Config{
-		APIDomain:  settings.apiDomain,
-		APIVersion: settings.apiVersion,
-		Tokens:     zoho.StaticToken(settings.accessToken),
-		HTTPClient: zoho.NewHTTPClient(),
-		UserAgent:  userAgent(p.version, req.TerraformVersion),
+		APIDomain:      settings.apiDomain,
+		APIVersion:     settings.apiVersion,
+		Tokens:         tokens,
+		HTTPClient:     httpClient,
+		UserAgent:      agent,
+		Retry:          &retry,
+		RequestTimeout: settings.requestTimeout,
+		Logf:           maskedDebugLog(settings.secrets()...),
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid provider configuration", fmt.Sprintf("The Zoho CRM client could not be created: %s.", err))
 		return
 	}
-	tflog.Debug(ctx, "Configured the Zoho CRM client", map[string]any{"api_domain": settings.apiDomain, "api_version": settings.apiVersion})
+	tflog.Debug(ctx, "Configured the Zoho CRM client", map[string]any{
+		"api_domain": settings.apiDomain, "api_version": settings.apiVersion, "refresh_token_auth": refreshing != nil,
+		"max_retries": settings.maxRetries, "request_timeout": settings.requestTimeout.String(),
+	})
 
-	data := &providerData{client: client}
+	data := &providerData{client: client, tokens: refreshing, apiDomain: settings.apiDomain}
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.EphemeralResourceData = data
 }
 
 func (p *zohocrmProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewBackupCancellationResource,
+		NewBackupScheduleResource,
 	}
 }
 
 func (p *zohocrmProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{
+		NewBackupDataSource,
+		NewBackupURLsDataSource,
+		NewBackupHistoryDataSource,
+	}
+}
+
+func (p *zohocrmProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		NewAccessTokenEphemeralResource,
+	}
+}
+
+func (p *zohocrmProvider) ConfigValidators(context.Context) []provider.ConfigValidator {
+	return []provider.ConfigValidator{oneAuthenticationMethod{}}
 }
 
 // providerData is what Configure hands to every resource and data source.
 type providerData struct {
 	client *zoho.Client
+	// tokens is set when the provider authenticates with refresh
+	// credentials; the zohocrm_access_token ephemeral resource reads it.
+	tokens    *zoho.RefreshingTokenSource
+	apiDomain string
 }
 
 // settings are the provider arguments after HCL, environment and defaults.
@@ -160,14 +238,41 @@ type settings struct {
 	apiDomain   string
 	accessToken string
 	apiVersion  string
+
+	clientID      string
+	clientSecret  string
+	refreshToken  string
+	accountsURL   string
+	tokenCacheDir string
+
+	maxRetries     int
+	requestTimeout time.Duration
+}
+
+// secrets are the values no log line may show.
+func (s settings) secrets() []string {
+	return []string{s.accessToken, s.clientSecret, s.refreshToken}
 }
 
 // resolveSettings applies the precedence HCL, then environment, then default.
+// The data centre only supplies defaults: explicit URLs win. Values were
+// validated before (plan-time validators, validateEnvSettings), so parse
+// errors cannot happen here; they would fall back to the default.
 func resolveSettings(config providerModel) settings {
+	dc := dataCenterDefaults(stringSetting(config.DataCenter, envDataCenter, ""))
 	return settings{
-		apiDomain:   stringSetting(config.APIDomain, envAPIDomain, zoho.DefaultAPIDomain),
+		apiDomain:   stringSetting(config.APIDomain, envAPIDomain, dc.APIDomain),
 		accessToken: stringSetting(config.AccessToken, envAccessToken, ""),
 		apiVersion:  stringSetting(config.APIVersion, envAPIVersion, zoho.DefaultAPIVersion),
+
+		clientID:      stringSetting(config.ClientID, envClientID, ""),
+		clientSecret:  stringSetting(config.ClientSecret, envClientSecret, ""),
+		refreshToken:  stringSetting(config.RefreshToken, envRefreshToken, ""),
+		accountsURL:   stringSetting(config.AccountsURL, envAccountsURL, dc.AccountsURL),
+		tokenCacheDir: stringSetting(config.TokenCacheDir, envTokenCacheDir, ""),
+
+		maxRetries:     maxRetriesSetting(config.MaxRetries),
+		requestTimeout: requestTimeoutSetting(config.RequestTimeout),
 	}
 }
 
@@ -199,7 +304,21 @@ func validateEnvSettings(config providerModel) error {
 			}
 		}
 	}
-	return nil
+	if config.MaxRetries.IsNull() {
+		if v := os.Getenv(envMaxRetries); v != "" {
+			if _, err := parseMaxRetries(v); err != nil {
+				return fmt.Errorf("%s: %w", envMaxRetries, err)
+			}
+		}
+	}
+	if config.RequestTimeout.IsNull() {
+		if v := os.Getenv(envRequestTimeout); v != "" {
+			if _, err := parseRequestTimeout(v); err != nil {
+				return fmt.Errorf("%s: %w", envRequestTimeout, err)
+			}
+		}
+	}
+	return validateEnvRefreshSettings(config)
 }
 
 func unknownAttributes(config providerModel) []string {
@@ -208,10 +327,23 @@ func unknownAttributes(config providerModel) []string {
 		"api_domain":   config.APIDomain,
 		"access_token": config.AccessToken,
 		"api_version":  config.APIVersion,
+
+		"client_id":       config.ClientID,
+		"client_secret":   config.ClientSecret,
+		"refresh_token":   config.RefreshToken,
+		"accounts_url":    config.AccountsURL,
+		"data_center":     config.DataCenter,
+		"token_cache_dir": config.TokenCacheDir,
 	} {
 		if value.IsUnknown() {
 			unknown = append(unknown, name)
 		}
+	}
+	if config.MaxRetries.IsUnknown() {
+		unknown = append(unknown, "max_retries")
+	}
+	if config.RequestTimeout.IsUnknown() {
+		unknown = append(unknown, "request_timeout")
 	}
 	return unknown
 }

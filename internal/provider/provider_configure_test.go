@@ -75,7 +75,7 @@ func TestAccProvider_missingAccessToken(t *testing.T) {
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		ErrorCheck:               expectFailure(t, regexp.MustCompile(`Missing Zoho access token.*access_token argument in the provider block, or the ZOHOCRM_ACCESS_TOKEN environment variable`)),
+		ErrorCheck:               expectFailure(t, regexp.MustCompile(`Missing Zoho credentials.*access_token argument in the provider block, or the ZOHOCRM_ACCESS_TOKEN environment variable.*ZOHOCRM_CLIENT_ID, ZOHOCRM_CLIENT_SECRET and ZOHOCRM_REFRESH_TOKEN`)),
 		Steps:                    []resource.TestStep{{Config: resourceOnly("4876876000001593003")}},
 	})
 	if got := len(srv.Requests()); got != 0 {
@@ -141,6 +141,26 @@ func TestAccProvider_invalidConfigurationFailsAtPlan(t *testing.T) {
   access_token = "x"
 }`,
 			want: regexp.MustCompile(`Invalid Zoho API version.*api_version.*"8" is not a Zoho API version: use "v" followed by digits`),
+		},
+		"negative max_retries": {
+			providerBlock: retryingProviderBlock(srv.URL(), -1, "30s"),
+			want:          regexp.MustCompile(`Invalid Attribute Value.*max_retries.*must be between 0 and 20, got: -1`),
+		},
+		"too many max_retries": {
+			providerBlock: retryingProviderBlock(srv.URL(), 21, "30s"),
+			want:          regexp.MustCompile(`max_retries.*must be between 0 and 20, got: 21`),
+		},
+		"request_timeout not a duration": {
+			providerBlock: retryingProviderBlock(srv.URL(), 3, "soon"),
+			want:          regexp.MustCompile(`Invalid request timeout.*request_timeout.*"soon" is not a duration: use a number with a unit, such as "30s"`),
+		},
+		"zero request_timeout": {
+			providerBlock: retryingProviderBlock(srv.URL(), 3, "0s"),
+			want:          regexp.MustCompile(`request_timeout.*"0s" is out of range: use a duration from 1s to 10m0s`),
+		},
+		"request_timeout too long": {
+			providerBlock: retryingProviderBlock(srv.URL(), 3, "11m"),
+			want:          regexp.MustCompile(`request_timeout.*"11m" is out of range`),
 		},
 	}
 	for name, tt := range tests {

@@ -1,8 +1,10 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
@@ -13,6 +15,15 @@ import (
 // is configured (during validation) and when the provider configuration is
 // not known yet.
 func clientFrom(data any, diags *diag.Diagnostics) *zoho.Client {
+	if pd := providerDataFrom(data, diags); pd != nil {
+		return pd.client
+	}
+	return nil
+}
+
+// providerDataFrom is clientFrom for the components that need more than the
+// client, such as the zohocrm_access_token ephemeral resource.
+func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
 	if data == nil {
 		return nil
 	}
@@ -22,7 +33,7 @@ func clientFrom(data any, diags *diag.Diagnostics) *zoho.Client {
 			fmt.Sprintf("Expected *providerData, got %T. This is always a bug in the provider; please report it.", data))
 		return nil
 	}
-	return pd.client
+	return pd
 }
 
 // requireClient reports whether an API call can be made, and explains why
@@ -35,4 +46,14 @@ func requireClient(client *zoho.Client, diags *diag.Diagnostics) bool {
 		"The zohocrm provider has no usable configuration yet: its arguments depend on values that are known only "+
 			"after other resources are applied. Apply those resources first (for example with -target), then apply again.")
 	return false
+}
+
+// dataSourceClient is embedded by every data source: its Configure receives
+// the client the provider configured.
+type dataSourceClient struct {
+	client *zoho.Client
+}
+
+func (d *dataSourceClient) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }

@@ -96,7 +96,7 @@ func expectFailure(t *testing.T, want *regexp.Regexp) resource.ErrorCheckFunc {
 	t.Helper()
 	failed := false
 	t.Cleanup(func() {
-		if !failed {
+		if !failed && !t.Skipped() {
 			t.Errorf("expected a step to fail with %q, but none failed", want)
 		}
 	})

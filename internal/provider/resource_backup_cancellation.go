@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
@@ -35,19 +36,20 @@ func NewBackupCancellationResource() resource.Resource {
 }
 
 type backupCancellationModel struct {
-	ID               types.String `tfsdk:"id"`
-	BackupID         types.String `tfsdk:"backup_id"`
-	Code             types.String `tfsdk:"code"`
-	Message          types.String `tfsdk:"message"`
-	AlreadyCancelled types.Bool   `tfsdk:"already_cancelled"`
-	CancelledAt      types.String `tfsdk:"cancelled_at"`
+	ID               types.String   `tfsdk:"id"`
+	BackupID         types.String   `tfsdk:"backup_id"`
+	Code             types.String   `tfsdk:"code"`
+	Message          types.String   `tfsdk:"message"`
+	AlreadyCancelled types.Bool     `tfsdk:"already_cancelled"`
+	CancelledAt      types.String   `tfsdk:"cancelled_at"`
+	Timeouts         timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *backupCancellationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_backup_cancellation"
 }
 
-func (r *backupCancellationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *backupCancellationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	// Computed values never change after create; keeping them from state
 	// keeps every later plan empty.
 	keepString := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
@@ -81,15 +83,23 @@ func (r *backupCancellationResource) Schema(_ context.Context, _ resource.Schema
 				PlanModifiers:       keepString,
 			},
 			"already_cancelled": schema.BoolAttribute{
-				Computed:            true,
-				MarkdownDescription: "Whether the backup had already been cancelled before this resource was created.",
-				PlanModifiers:       []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
+				Computed: true,
+				MarkdownDescription: "Whether Zoho answered `ALREADY_CANCELLED`: the backup had been cancelled before this resource was created. " +
+					"One exception: when an attempt's answer was lost (a dropped connection, a timeout) and the retry found the backup " +
+					"cancelled, that earlier attempt probably cancelled it; the apply then warns, and this is `true` all the same, " +
+					"because Zoho's answer cannot tell the two apart.",
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
 			},
 			"cancelled_at": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: "When the cancellation was applied, as an RFC 3339 timestamp (UTC).",
 				PlanModifiers:       keepString,
 			},
+			"timeouts": resourceTimeoutsAttribute(ctx, timeouts.Opts{
+				Create: true,
+				CreateDescription: durationDescription + " bounding the cancellation, every retry and the waits between them " +
+					"included. Defaults to `10m`. Reading and destroying make no request, so they need no limit.",
+			}),
 		},
 	}
 }
@@ -108,14 +118,30 @@ func (r *backupCancellationResource) Create(ctx context.Context, req resource.Cr
 		return
 	}
 	backupID := plan.BackupID.ValueString()
+	ctx, cancel, ok := withTimeout(ctx, "timeouts.create", plan.Timeouts.Create, defaultWriteTimeout, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	defer cancel()
 
+	// The cancel is retried after any transient failure, even one Zoho may
+	// have acted on: a repeated cancel is answered ALREADY_CANCELLED, which
+	// counts as success.
 	result, err := r.client.CancelBackup(ctx, backupID)
 	if err != nil {
 		// Nothing is written to state, so the next apply tries again.
 		addZohoError(ctx, &resp.Diagnostics, cancelErrorSummary(backupID, zoho.ErrorCode(err)), err)
 		return
 	}
-	tflog.Info(ctx, "Cancelled Zoho CRM backup", map[string]any{"backup_id": backupID, "code": result.Code})
+	tflog.Info(ctx, "Cancelled Zoho CRM backup", map[string]any{"backup_id": backupID, "code": result.Code, "attempts": result.Attempts})
+	if result.AlreadyCancelled() && result.EarlierAttemptMayHaveActed {
+		// A retry after a lost answer: recorded as Zoho answered it, with a
+		// warning, since the lost attempt most likely did the cancelling.
+		resp.Diagnostics.AddWarning(fmt.Sprintf("Backup %s was found already cancelled after a retry", backupID),
+			fmt.Sprintf("An earlier attempt of this cancellation got no answer (%d attempts in all), and the retry was answered "+
+				"ALREADY_CANCELLED. The earlier attempt most likely cancelled the backup; Zoho's answer cannot tell. "+
+				"The backup is cancelled either way; already_cancelled is recorded as true.", result.Attempts))
+	}
 
 	plan.ID = types.StringValue(backupID)
 	plan.Code = types.StringValue(result.Code)

@@ -199,7 +199,7 @@ func TestAccBackupCancellation_errors(t *testing.T) {
 				ErrorCheck:               expectFailure(t, tt.want),
 				Steps: []resource.TestStep{
 					{Config: config},
-					expectCreatePlanned(config),
+					expectCreatePlanned(cancellationAddress, config),
 				},
 			})
 			if got := srv.CountRequests(http.MethodPut, cancelPath(backupID)); got != 1 {
@@ -216,21 +216,22 @@ func TestAccBackupCancellation_errors(t *testing.T) {
 
 // expectCreatePlanned is a plan-only step proving that a failed create left
 // nothing in state: the next plan wants to create the resource again.
-func expectCreatePlanned(config string) resource.TestStep {
+func expectCreatePlanned(address, config string) resource.TestStep {
 	return resource.TestStep{
 		Config:             config,
 		PlanOnly:           true,
 		ExpectNonEmptyPlan: true,
 		ConfigPlanChecks: resource.ConfigPlanChecks{
 			PostApplyPreRefresh: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction(cancellationAddress, plancheck.ResourceActionCreate),
+				plancheck.ExpectResourceAction(address, plancheck.ResourceActionCreate),
 			},
 		},
 	}
 }
 
 // TestAccBackupCancellation_htmlGatewayError puts a gateway that answers an
-// HTML 502 page in front of the API, as a load balancer would.
+// HTML 502 page in front of the API, as a load balancer would. A 502 is
+// transient, so it is retried max_retries times before the apply fails.
 func TestAccBackupCancellation_htmlGatewayError(t *testing.T) {
 	var hits atomic.Int32
 	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -240,18 +241,18 @@ func TestAccBackupCancellation_htmlGatewayError(t *testing.T) {
 		_, _ = fmt.Fprint(w, "<html>\n<head><title>502 Bad Gateway</title></head>\n<body><center><h1>502 Bad Gateway</h1></center></body>\n</html>\n")
 	}))
 	t.Cleanup(gateway.Close)
-	config := cancellationConfig(gateway.URL, testToken, "4876876000001593003")
+	config := retryingProviderBlock(gateway.URL, 2, "10s") + resourceOnly("4876876000001593003")
 
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		ErrorCheck:               expectFailure(t, regexp.MustCompile(`Failed to cancel backup 4876876000001593003.*HTTP 502 with a body that is not a Zoho API response: <html> <head><title>502 Bad Gateway</title>.*proxy or gateway`)),
+		ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
+		ErrorCheck:               expectFailure(t, regexp.MustCompile(`Failed to cancel backup 4876876000001593003.*after 3 attempts.*HTTP 502 with a body that is not a Zoho API response: <html> <head><title>502 Bad Gateway</title>.*proxy or gateway`)),
 		Steps: []resource.TestStep{
 			{Config: config},
-			expectCreatePlanned(config),
+			expectCreatePlanned(cancellationAddress, config),
 		},
 	})
-	if got := hits.Load(); got != 1 {
-		t.Errorf("want exactly 1 request through the gateway, got %d", got)
+	if got := hits.Load(); got != 3 {
+		t.Errorf("want 3 requests through the gateway (the first and 2 retries), got %d", got)
 	}
 }
 

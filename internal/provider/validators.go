@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
@@ -56,5 +57,26 @@ func backupIDValidator() validator.String {
 		summary:     "Invalid Zoho backup id",
 		description: "value must be a Zoho backup id: decimal digits only",
 		check:       zoho.ValidateBackupID,
+	}
+}
+
+func rruleValidator() validator.String {
+	return stringCheck{
+		summary: "Invalid backup recurrence rule",
+		description: "value must be a rule Zoho accepts: FREQ=WEEKLY or MONTHLY; INTERVAL=1 to 52; exactly one of BYDAY " +
+			"(a weekday, with an optional ordinal such as 1TH for MONTHLY rules) and BYMONTHDAY (1 to 31, MONTHLY only); " +
+			"with or without the RRULE: prefix",
+		check: zoho.ValidateRRule,
+	}
+}
+
+func requestTimeoutValidator() validator.String {
+	return stringCheck{
+		summary:     "Invalid request timeout",
+		description: fmt.Sprintf("value must be a duration from %s to %s, such as 30s", minRequestTimeout, maxRequestTimeout),
+		check: func(s string) error {
+			_, err := parseRequestTimeout(s)
+			return err
+		},
 	}
 }

@@ -14,6 +14,13 @@ type ActionResult struct {
 	ID string
 	// HTTPStatus is kept for logs: ALREADY_CANCELLED arrives as HTTP 400.
 	HTTPStatus int
+	// Attempts is how many times the request was sent (1 without retries).
+	Attempts int
+	// EarlierAttemptMayHaveActed is set when the request was retried after
+	// a failure Zoho may nonetheless have processed (a dropped connection, a
+	// timeout, a 5xx). An ALREADY_CANCELLED answer may then be this call's
+	// own cancellation, whose answer was lost.
+	EarlierAttemptMayHaveActed bool
 }
 
 // AlreadyCancelled reports whether the backup had been cancelled before.
@@ -26,6 +33,11 @@ func (r ActionResult) AlreadyCancelled() bool { return r.Code == CodeAlreadyCanc
 // the state the caller asked for, so cancelling is idempotent. That is also
 // what makes the call safe to send again after a lost response. Every other
 // answer that is not SUCCESS is an *APIError.
+//
+// Retries: when an attempt's answer is lost after Zoho acted on it, the retry
+// is answered ALREADY_CANCELLED. The result then says so (Code
+// ALREADY_CANCELLED) and sets EarlierAttemptMayHaveActed, so the caller can
+// tell the user the backup is cancelled, probably by this very call.
 func (c *Client) CancelBackup(ctx context.Context, id string) (ActionResult, error) {
 	operation := "cancel backup " + id
 	if err := ValidateBackupID(id); err != nil {
@@ -42,7 +54,10 @@ func (c *Client) CancelBackup(ctx context.Context, id string) (ActionResult, err
 	default:
 		return ActionResult{}, apiError(operation, resp)
 	}
-	result := ActionResult{Code: env.Code, Message: env.Message, ID: id, HTTPStatus: resp.status}
+	result := ActionResult{
+		Code: env.Code, Message: env.Message, ID: id, HTTPStatus: resp.status,
+		Attempts: resp.attempts, EarlierAttemptMayHaveActed: resp.earlierAttemptMayHaveActed,
+	}
 	if detailID := detailString(env.Details, "id"); detailID != "" {
 		result.ID = detailID
 	}

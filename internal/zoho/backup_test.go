@@ -1,8 +1,10 @@
 package zoho
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,12 +13,19 @@ import (
 
 const testToken = "1000.8cb99d0123456789abcdef9be93.9b8abcdef0123456789f"
 
+// noRetries keeps the tests of single answers to one request each.
+var noRetries = &RetryPolicy{MaxRetries: 0}
+
 // cannedServer answers every request with status and body and records what it saw.
 func cannedServer(t *testing.T, status int, body string) (*Client, *[]*http.Request) {
 	t.Helper()
 	var seen []*http.Request
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		seen = append(seen, r.Clone(context.Background()))
+		// Keep the body readable after the handler returns.
+		sent, _ := io.ReadAll(r.Body)
+		clone := r.Clone(context.Background())
+		clone.Body = io.NopCloser(bytes.NewReader(sent))
+		seen = append(seen, clone)
 		if body != "" {
 			w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 		}
@@ -24,7 +33,7 @@ func cannedServer(t *testing.T, status int, body string) (*Client, *[]*http.Requ
 		_, _ = w.Write([]byte(body))
 	}))
 	t.Cleanup(srv.Close)
-	client, err := NewClient(Config{APIDomain: srv.URL + "/", Tokens: StaticToken(testToken), UserAgent: "test-agent/1"})
+	client, err := NewClient(Config{APIDomain: srv.URL + "/", Tokens: StaticToken(testToken), UserAgent: "test-agent/1", Retry: noRetries})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,6 +160,7 @@ func TestRedirectIsRefusedAndNotFollowed(t *testing.T) {
 		http.Redirect(w, r, other.URL+"/steal?x=1", http.StatusTemporaryRedirect)
 	}))
 	t.Cleanup(srv.Close)
+	// Default retries: a refused redirect is permanent and must not be retried either.
 	client, err := NewClient(Config{APIDomain: srv.URL, Tokens: StaticToken(testToken)})
 	if err != nil {
 		t.Fatal(err)

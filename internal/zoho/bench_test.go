@@ -1,9 +1,7 @@
 package zoho
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"testing"
 )
@@ -77,28 +75,13 @@ func BenchmarkDecodeCancelResponse(b *testing.B) {
 	}
 }
 
-// cannedTransport answers every request in memory with one response.
-type cannedTransport struct {
-	status int
-	body   []byte
-}
-
-func (t cannedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	return &http.Response{
-		StatusCode: t.status,
-		Header:     http.Header{"Content-Type": {"application/json;charset=UTF-8"}},
-		Body:       io.NopCloser(bytes.NewReader(t.body)),
-		Request:    req,
-	}, nil
-}
-
 // BenchmarkCancelBackup is one whole CancelBackup call (token, request,
 // transport, reading and decoding the answer) with the network replaced by
 // an in-memory transport.
 func BenchmarkCancelBackup(b *testing.B) {
 	for _, tc := range cancelResponses {
 		b.Run(tc.name, func(b *testing.B) {
-			client := benchClient(b, cannedTransport{status: tc.status, body: []byte(tc.body)})
+			client := benchClient(b, cannedTransport{status: tc.status, header: http.Header{"Content-Type": {"application/json;charset=UTF-8"}}, body: []byte(tc.body)})
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {

@@ -43,6 +43,16 @@ type Config struct {
 	HTTPClient *http.Client
 	// UserAgent names the caller, e.g. "terraform-provider-zohocrm/0.1.0".
 	UserAgent string
+	// Retry is the retry policy; nil means DefaultRetryPolicy.
+	Retry *RetryPolicy
+	// RequestTimeout bounds each attempt of a request, from sending it to
+	// reading the whole answer; 0 means DefaultRequestTimeout. The caller's
+	// context bounds the whole operation, retries included.
+	RequestTimeout time.Duration
+	// Logf, if set, receives the client's log lines (such as each retry and
+	// its reason). The client has no logger of its own: the provider wires
+	// this to terraform-plugin-log, which masks secrets.
+	Logf func(ctx context.Context, msg string, fields map[string]any)
 }
 
 // Client calls the Zoho CRM bulk backup API. It is safe for concurrent use.
@@ -51,6 +61,10 @@ type Client struct {
 	tokens     TokenSource
 	httpClient *http.Client
 	userAgent  string
+
+	retry          RetryPolicy
+	requestTimeout time.Duration
+	logHook        func(ctx context.Context, msg string, fields map[string]any)
 }
 
 // NewClient validates cfg and returns a client.
@@ -75,11 +89,23 @@ func NewClient(cfg Config) (*Client, error) {
 	if httpClient == nil {
 		httpClient = NewHTTPClient()
 	}
+	httpClient = withRedirectsRefused(httpClient)
+	retry := DefaultRetryPolicy()
+	if cfg.Retry != nil {
+		retry = *cfg.Retry
+	}
+	requestTimeout := cfg.RequestTimeout
+	if requestTimeout <= 0 {
+		requestTimeout = DefaultRequestTimeout
+	}
 	return &Client{
-		baseURL:    domain + "/crm/bulk/" + cfg.APIVersion,
-		tokens:     cfg.Tokens,
-		httpClient: httpClient,
-		userAgent:  cfg.UserAgent,
+		baseURL:        domain + "/crm/bulk/" + cfg.APIVersion,
+		tokens:         cfg.Tokens,
+		httpClient:     httpClient,
+		userAgent:      cfg.UserAgent,
+		retry:          retry.withDefaults(),
+		requestTimeout: requestTimeout,
+		logHook:        cfg.Logf,
 	}, nil
 }
 
@@ -87,16 +113,17 @@ func NewClient(cfg Config) (*Client, error) {
 // its requests: its own transport (so no other code's settings leak in) with
 // keep-alive, and no redirects followed. Zoho's API never redirects; a
 // redirect means a misconfigured domain or a proxy, and following it could
-// hand the access token to another host.
+// hand the access token to another host. It has no client-wide Timeout: each
+// attempt is bounded by Config.RequestTimeout through its context, and a
+// fixed Timeout here would silently cap a longer request_timeout.
 func NewHTTPClient() *http.Client {
-	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport := http.DefaultTransport.(*http.Transport).Clone() //nolint:forcetypeassert // net/http declares DefaultTransport as a *Transport.
 	transport.MaxIdleConnsPerHost = 32
 	return &http.Client{
 		Transport: transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
-		Timeout: 60 * time.Second,
 	}
 }
 
@@ -108,10 +135,55 @@ type response struct {
 	// token is the access token the request carried, kept only so that
 	// errors can redact it from anything they quote.
 	token string
+	// attempts is how many times the request was sent (retry.go).
+	attempts int
+	// earlierAttemptMayHaveActed is set when an earlier attempt failed in a
+	// way Zoho may nonetheless have processed (retry.go).
+	earlierAttemptMayHaveActed bool
 }
 
-// do sends one request and reads at most maxResponseBytes of the answer.
+// do sends a request, retrying transient failures as retry.go decides for
+// the request's method. Each attempt replaces an access token Zoho rejects
+// (doWithFreshToken).
 func (c *Client) do(ctx context.Context, operation, method, path string, query url.Values, body []byte) (*response, error) {
+	return c.sendWithRetries(ctx, operation, retryScopeFor(method), func(ctx context.Context) (*response, error) {
+		return c.doWithFreshToken(ctx, operation, method, path, query, body)
+	})
+}
+
+// tokenInvalidator is a TokenSource that can replace a token Zoho rejected,
+// such as RefreshingTokenSource. A static token cannot be replaced.
+type tokenInvalidator interface {
+	Invalidate(ctx context.Context, token string)
+}
+
+// doWithFreshToken sends a request; when Zoho rejects the access token with
+// INVALID_TOKEN and the token source can get another one, it drops the token
+// and sends the request once more. Zoho can revoke a token before its expiry
+// (the 16th token of a refresh token invalidates the oldest), and a cached
+// token may be stale: one retry recovers from both, a second failure is
+// reported.
+func (c *Client) doWithFreshToken(ctx context.Context, operation, method, path string, query url.Values, body []byte) (*response, error) {
+	resp, err := c.doOnce(ctx, operation, method, path, query, body)
+	invalidator, canRefresh := c.tokens.(tokenInvalidator)
+	if err != nil || !canRefresh || !isInvalidToken(resp) {
+		return resp, err
+	}
+	invalidator.Invalidate(ctx, resp.token)
+	return c.doOnce(ctx, operation, method, path, query, body)
+}
+
+// isInvalidToken reports whether resp is Zoho's 401 INVALID_TOKEN.
+func isInvalidToken(resp *response) bool {
+	if resp.status != http.StatusUnauthorized {
+		return false
+	}
+	env, ok := parseEnvelope(resp.body)
+	return ok && env.Code == CodeInvalidToken
+}
+
+// doOnce sends one request and reads at most maxResponseBytes of the answer.
+func (c *Client) doOnce(ctx context.Context, operation, method, path string, query url.Values, body []byte) (*response, error) {
 	token, err := c.tokens.Token(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s: getting an access token: %w", operation, err)
@@ -141,7 +213,7 @@ func (c *Client) do(ctx context.Context, operation, method, path string, query u
 		return nil, &APIError{
 			Operation:   operation,
 			HTTPStatus:  resp.StatusCode,
-			BodyExcerpt: "redirect to " + redactURL(resp.Header.Get("Location")) + " refused: the Zoho API never redirects; check api_domain",
+			BodyExcerpt: "redirect to " + redactURL(resp.Header.Get(refusedLocationHeader)) + " refused: the Zoho API never redirects; check api_domain",
 		}
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: data, token: token}, nil
@@ -171,6 +243,39 @@ func (c *Client) newRequest(ctx context.Context, method, path string, query url.
 		req.Header.Set("Content-Type", "application/json")
 	}
 	return req, nil
+}
+
+// refusedLocationHeader carries a redirect's Location past net/http.
+const refusedLocationHeader = "X-Zohocrm-Refused-Location"
+
+// withRedirectsRefused returns a copy of hc (sharing its transport, so
+// connections are still reused) that hands every redirect back as a plain
+// response. CheckRedirect alone is not enough: http.Client parses the
+// Location header before consulting it, and fails the whole request on a
+// malformed one without saying what the server answered.
+func withRedirectsRefused(hc *http.Client) *http.Client {
+	refusing := *hc
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	refusing.Transport = redirectRefusingTransport{base: base}
+	return &refusing
+}
+
+type redirectRefusingTransport struct{ base http.RoundTripper }
+
+// RoundTrip moves a redirect's Location aside: http.Client does not follow a
+// 3xx without one, so the caller sees the redirect itself.
+func (t redirectRefusingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err == nil && resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		if location := resp.Header.Get("Location"); location != "" {
+			resp.Header.Del("Location")
+			resp.Header.Set(refusedLocationHeader, location)
+		}
+	}
+	return resp, err
 }
 
 // redactURL keeps a redirect target's scheme, host and path only: its query

@@ -49,11 +49,13 @@ func apiError(operation string, resp *response) *APIError {
 	if !ok {
 		return &APIError{Operation: operation, HTTPStatus: resp.status, BodyExcerpt: excerpt(resp.body, resp.token)}
 	}
+	// Code and message are quoted in diagnostics: a hostile or broken
+	// server could put anything there, so they are redacted and bounded too.
 	return &APIError{
 		Operation:  operation,
 		HTTPStatus: resp.status,
-		Code:       env.Code,
-		Message:    redact(env.Message, resp.token),
+		Code:       shorten(redact(env.Code, resp.token), maxCodeBytes),
+		Message:    shorten(redact(env.Message, resp.token), excerptBytes),
 		Status:     env.Status,
 		Details:    env.Details,
 	}
@@ -63,31 +65,36 @@ func apiError(operation string, resp *response) *APIError {
 // recognise an HTML gateway page or a truncated JSON, short enough to read.
 const excerptBytes = 200
 
+// maxCodeBytes bounds a code: Zoho's longest is 26 characters.
+const maxCodeBytes = 64
+
 // tokenPattern matches Zoho OAuth tokens ("1000.<hex>.<hex>"), so that a body
 // echoing one (a proxy's debug page, say) never reaches a diagnostic.
 var tokenPattern = regexp.MustCompile(`\b1000\.[0-9a-fA-F]{8,}\.[0-9a-fA-F]{8,}\b`)
 
-// excerpt returns a short, single-line, valid UTF-8 and redacted excerpt of body.
+// excerpt returns a short, single-line, valid UTF-8 and redacted excerpt of
+// body. Secrets are redacted before the cut, so a token straddling the cut
+// cannot leave a recognisable prefix behind.
 func excerpt(body []byte, secrets ...string) string {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return "(empty body)"
 	}
-	cut := len(trimmed) > excerptBytes
-	if cut {
-		trimmed = trimmed[:excerptBytes]
-	}
 	text := strings.ToValidUTF8(string(trimmed), "\uFFFD")
-	text = strings.Join(strings.Fields(text), " ")
-	text = redact(text, secrets...)
-	if cut {
-		// A cut may have split a rune; drop the partial one.
-		for !utf8.ValidString(text) && len(text) > 0 {
-			text = text[:len(text)-1]
-		}
-		text += "…"
+	text = redact(strings.Join(strings.Fields(text), " "), secrets...)
+	return shorten(text, excerptBytes)
+}
+
+// shorten cuts text to at most limit bytes on a rune boundary, marking the cut.
+func shorten(text string, limit int) string {
+	if len(text) <= limit {
+		return text
 	}
-	return text
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut] + "…"
 }
 
 // redact replaces every secret and anything shaped like a Zoho token.

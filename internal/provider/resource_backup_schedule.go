@@ -1,0 +1,335 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
+)
+
+var (
+	_ resource.Resource                = (*backupScheduleResource)(nil)
+	_ resource.ResourceWithConfigure   = (*backupScheduleResource)(nil)
+	_ resource.ResourceWithImportState = (*backupScheduleResource)(nil)
+)
+
+// backupScheduleResource is a scheduled (or immediate) backup: created with
+// POST /backup, read back with GET /backup, destroyed by cancelling it.
+type backupScheduleResource struct {
+	client *zoho.Client
+}
+
+// NewBackupScheduleResource is the resource factory the provider registers.
+func NewBackupScheduleResource() resource.Resource {
+	return &backupScheduleResource{}
+}
+
+type backupScheduleModel struct {
+	ID            types.String   `tfsdk:"id"`
+	RRule         types.String   `tfsdk:"rrule"`
+	Status        types.String   `tfsdk:"status"`
+	ScheduledDate types.String   `tfsdk:"scheduled_date"`
+	StartDate     types.String   `tfsdk:"start_date"`
+	Timeouts      timeouts.Value `tfsdk:"timeouts"`
+}
+
+func (r *backupScheduleResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_backup_schedule"
+}
+
+func (r *backupScheduleResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	// Computed values change only when Zoho reports so (Read); an update of
+	// the rule's spelling or of timeouts keeps them.
+	keepString := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Schedules a Zoho CRM data backup with `POST /crm/bulk/v8/backup`: a recurring one when `rrule` is set, " +
+			"otherwise an immediate one-off backup. Zoho keeps one scheduled or running backup at a time. " +
+			"Each plan reads the latest backup (`GET /crm/bulk/v8/backup`); when it is no longer this one, or it was stopped " +
+			"(for example cancelled in the Zoho CRM UI), the resource leaves the state and the plan proposes to schedule it again. " +
+			"Destroying the resource cancels the backup; a backup already running cannot be cancelled and fails the destroy.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The backup's id, as Zoho returned it when scheduling, such as `4876876000001593003`.",
+				PlanModifiers:       keepString,
+			},
+			"rrule": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "When to back up, as a recurrence rule in Zoho's grammar, with or without the `RRULE:` prefix: " +
+					"`FREQ` is `WEEKLY` or `MONTHLY`; `INTERVAL` is 1 to 52 (weeks or months between backups); and exactly one of " +
+					"`BYDAY`, a weekday (`SU`, `MO`, `TU`, `WE`, `TH`, `FR`, `SA`; for monthly rules optionally after an ordinal 1 to 4 " +
+					"or -1, such as `1TH` for the first Thursday) and `BYMONTHDAY`, 1 to 31, for monthly rules only. " +
+					"Examples: `FREQ=WEEKLY;INTERVAL=2;BYDAY=TH` (every other Thursday), `FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=16`. " +
+					"The rule is checked at plan time and sent in the documented form (`RRULE:FREQ=...;INTERVAL=...;BY...`); " +
+					"the state keeps the rule as written, so Zoho's form causes no diff, and rewriting the same rule another way " +
+					"is an in-place update that makes no request. Leave it out for an immediate one-off backup. " +
+					"Changing it to a different rule replaces the schedule: the backup is cancelled and a new one scheduled.",
+				Validators: []validator.String{rruleValidator()},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(
+					requiresReplaceUnlessSameRule,
+					"Changing the rule to a different one replaces the schedule; another spelling of the same rule does not.",
+					"Changing the rule to a different one replaces the schedule; another spelling of the same rule does not.",
+				)},
+			},
+			"status": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The backup's status at the last read: `SCHEDULED`, `INPROGRESS`, `COMPLETED` or `FAILED` " +
+					"(a `STOPPED` backup leaves the state). A status Zoho adds later is passed through.",
+				PlanModifiers: keepString,
+			},
+			"scheduled_date": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The next scheduled run, ISO 8601 with the organization's offset; null for an immediate backup.",
+				PlanModifiers:       keepString,
+			},
+			"start_date": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "When the backup was first set to start, ISO 8601; null for an immediate backup.",
+				PlanModifiers:       keepString,
+			},
+			"timeouts": resourceTimeoutsAttribute(ctx, timeouts.Opts{
+				Create:            true,
+				Read:              true,
+				Delete:            true,
+				CreateDescription: durationDescription + " bounding scheduling the backup and reading it back. Defaults to `10m`.",
+				ReadDescription:   durationDescription + " bounding each refresh of the backup's status. Defaults to `5m`.",
+				DeleteDescription: durationDescription + " bounding the cancellation. Defaults to `10m`.",
+			}),
+		},
+	}
+}
+
+// requiresReplaceUnlessSameRule replaces the schedule when the rule really
+// changes. Zoho returns the rule in its documented form; a configuration
+// that writes it without the prefix or in another order (say, after an
+// import) must not cancel and reschedule the same backup.
+func requiresReplaceUnlessSameRule(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+	sameRule := !req.StateValue.IsNull() && !req.PlanValue.IsNull() &&
+		zoho.EquivalentRRules(req.StateValue.ValueString(), req.PlanValue.ValueString())
+	resp.RequiresReplace = !sameRule
+}
+
+func (r *backupScheduleResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *backupScheduleResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan backupScheduleModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !requireClient(r.client, &resp.Diagnostics) {
+		return
+	}
+	ctx, cancel, ok := withTimeout(ctx, "timeouts.create", plan.Timeouts.Create, defaultWriteTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
+		return
+	}
+
+	result, err := r.client.ScheduleBackup(ctx, plan.RRule.ValueString())
+	if err != nil {
+		// Nothing was scheduled and nothing is written to state.
+		addScheduleError(ctx, &resp.Diagnostics, err)
+		return
+	}
+	tflog.Info(ctx, "Scheduled a Zoho CRM backup", map[string]any{"backup_id": result.ID, "rrule": plan.RRule.ValueString()})
+	plan.ID = types.StringValue(result.ID)
+	plan.Status, plan.ScheduledDate, plan.StartDate = types.StringNull(), types.StringNull(), types.StringNull()
+
+	// The backup exists now, so it goes into state whatever happens next:
+	// losing its id would leave a schedule no one manages.
+	backup, err := r.client.GetBackup(ctx)
+	switch {
+	case err != nil:
+		resp.Diagnostics.AddWarning(fmt.Sprintf("Backup %s was scheduled, but reading it back failed", result.ID),
+			fmt.Sprintf("%s.\n\nThe backup is scheduled and recorded in state; its status and dates are read again at the next plan.", err))
+	case backup == nil || backup.ID != result.ID:
+		resp.Diagnostics.AddWarning(fmt.Sprintf("Backup %s was scheduled, but Zoho reports another latest backup", result.ID),
+			"Zoho reports only the latest backup, and right after scheduling it is not this one. The next plan reads it again "+
+				"and, if this backup is no longer the latest, proposes to schedule it again.")
+	default:
+		plan.setBackup(backup)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// Read refreshes the status and dates. Zoho reports only the latest backup:
+// when that is no longer this one, or it was stopped, the schedule this
+// resource stands for is gone, and removing it from state makes the next
+// plan propose to schedule it again.
+func (r *backupScheduleResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state backupScheduleModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireClient(r.client, &resp.Diagnostics) {
+		return
+	}
+	ctx, cancel, ok := withTimeout(ctx, "timeouts.read", state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
+		return
+	}
+
+	backup, err := r.client.GetBackup(ctx)
+	if err != nil {
+		addZohoError(ctx, &resp.Diagnostics, fmt.Sprintf("Failed to read backup %s", state.ID.ValueString()), err)
+		return
+	}
+	if gone := scheduleGone(state.ID.ValueString(), backup); gone != "" {
+		tflog.Warn(ctx, "The Zoho CRM backup schedule is gone; removing it from state", map[string]any{"backup_id": state.ID.ValueString(), "reason": gone})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	state.setBackup(backup)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// scheduleGone says why the backup id no longer stands for a live schedule,
+// or returns "" when it does.
+func scheduleGone(id string, latest *zoho.Backup) string {
+	switch {
+	case latest == nil:
+		return "Zoho reports no backup at all"
+	case latest.ID != id:
+		return "the latest backup is now " + latest.ID
+	case latest.Status == zoho.StatusStopped:
+		return "the backup was stopped"
+	}
+	return ""
+}
+
+// setBackup copies what Zoho reports. The rule keeps the configuration's
+// spelling when it is the same rule, so that reading it back causes no diff.
+func (m *backupScheduleModel) setBackup(backup *zoho.Backup) {
+	m.ID = types.StringValue(backup.ID)
+	m.Status = types.StringValue(backup.Status)
+	m.ScheduledDate = types.StringPointerValue(backup.ScheduledDate)
+	m.StartDate = types.StringPointerValue(backup.StartDate)
+	// An immediate backup has no rule; Zoho's null handling is loose (v2
+	// showed a rule for one), so a null rule in state stays null.
+	if backup.RRule != nil && (m.RRule.IsUnknown() || (!m.RRule.IsNull() && !zoho.EquivalentRRules(m.RRule.ValueString(), *backup.RRule))) {
+		m.RRule = types.StringValue(*backup.RRule)
+	}
+}
+
+// Update is reached only when the rule is respelled (the same rule; any
+// other change replaces the resource) or the timeouts change: neither needs
+// Zoho, so the plan becomes the state.
+func (r *backupScheduleResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan backupScheduleModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// Delete cancels the backup. One that is already cancelled, or that Zoho no
+// longer knows as cancellable (a finished one), is already gone. One that is
+// running cannot be cancelled: the destroy fails and the resource stays in
+// state, so nothing is lost.
+func (r *backupScheduleResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state backupScheduleModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !requireClient(r.client, &resp.Diagnostics) {
+		return
+	}
+	ctx, cancel, ok := withTimeout(ctx, "timeouts.delete", state.Timeouts.Delete, defaultWriteTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
+		return
+	}
+	id := state.ID.ValueString()
+
+	result, err := r.client.CancelBackup(ctx, id)
+	code := zoho.ErrorCode(err)
+	switch {
+	case err == nil:
+		tflog.Info(ctx, "Cancelled the Zoho CRM backup schedule", map[string]any{"backup_id": id, "code": result.Code})
+	case code == zoho.CodeResourceNotFound:
+		tflog.Info(ctx, "The Zoho CRM backup has nothing left to cancel", map[string]any{"backup_id": id, "code": code})
+	case code == zoho.CodeInProgress:
+		var apiErr *zoho.APIError
+		_ = errors.As(err, &apiErr)
+		resp.Diagnostics.AddError(fmt.Sprintf("Backup %s is in progress and cannot be cancelled", id),
+			fmt.Sprintf("Zoho answered HTTP %d with code %s: %q.\n\nZoho cannot cancel a backup once it has started, so nothing "+
+				"was changed and the resource stays in state. Wait until the backup has finished (its status becomes COMPLETED "+
+				"or FAILED), then destroy again: a finished backup needs no cancelling and is simply forgotten.",
+				apiErr.HTTPStatus, apiErr.Code, apiErr.Message))
+	default:
+		addZohoError(ctx, &resp.Diagnostics, cancelErrorSummary(id, code), err)
+	}
+}
+
+// ImportState adopts the latest backup by its id, after checking with GET
+// /backup that it is the latest one (Zoho reports no other) and still live.
+func (r *backupScheduleResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id := req.ID
+	if err := zoho.ValidateBackupID(id); err != nil {
+		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("Import zohocrm_backup_schedule by the backup's id: %s.", err))
+		return
+	}
+	if !requireClient(r.client, &resp.Diagnostics) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, defaultReadTimeout)
+	defer cancel()
+
+	backup, err := r.client.GetBackup(ctx)
+	if err != nil {
+		addZohoError(ctx, &resp.Diagnostics, fmt.Sprintf("Failed to read backup %s for import", id), err)
+		return
+	}
+	if gone := scheduleGone(id, backup); gone != "" {
+		resp.Diagnostics.AddError(fmt.Sprintf("Backup %s cannot be imported", id),
+			fmt.Sprintf("Only Zoho's latest backup, while it is not stopped, can be managed as a schedule, and here %s. "+
+				"Find the latest backup's id with the zohocrm_backup data source (its id and status attributes).", gone))
+		return
+	}
+	var state backupScheduleModel
+	state.RRule = types.StringNull()
+	state.setBackup(backup)
+	if backup.RRule != nil {
+		state.RRule = types.StringValue(*backup.RRule)
+	}
+	for attribute, value := range map[string]types.String{
+		"id": state.ID, "rrule": state.RRule, "status": state.Status,
+		"scheduled_date": state.ScheduledDate, "start_date": state.StartDate,
+	} {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(attribute), value)...)
+	}
+}
+
+// addScheduleError reports a failed POST /backup. BACKUP_ALREADY_SCHEDULED
+// names the backup in the way, with both ways out spelled for its id.
+func addScheduleError(ctx context.Context, diags *diag.Diagnostics, err error) {
+	var apiErr *zoho.APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != zoho.CodeBackupAlreadyScheduled {
+		summary := "Failed to schedule a backup"
+		if code := zoho.ErrorCode(err); code == zoho.CodeLimitExceeded {
+			summary = "The monthly backup limit of the Zoho CRM edition is reached"
+		}
+		addZohoError(ctx, diags, summary, err)
+		return
+	}
+	existing := apiErr.DetailString("id")
+	if existing == "" {
+		diags.AddError("Another backup is already scheduled or running", describeAPIError(apiErr))
+		return
+	}
+	diags.AddError(fmt.Sprintf("Backup %s is already scheduled or running", existing),
+		describeAPIError(apiErr)+fmt.Sprintf("\n\nFor backup %s: to cancel it, declare\n\n"+
+			"  resource \"zohocrm_backup_cancellation\" \"existing\" {\n    backup_id = %q\n  }\n\n"+
+			"and apply; to manage it with this resource, run\n\n  terraform import <this resource's address> %s",
+			existing, existing, existing))
+}

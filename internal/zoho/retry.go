@@ -1,0 +1,380 @@
+package zoho
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Retries are a small loop of our own rather than go-retryablehttp, because
+// what this client needs is exactly what that library does not do:
+//   - the retry decision depends on the request (a PUT cancel may be sent
+//     again after any transient failure, a POST schedule only after failures
+//     Zoho cannot have acted on), while retryablehttp's policy ignores the
+//     method;
+//   - a Retry-After header must be capped (retryablehttp honours it uncapped);
+//   - each attempt is bounded by its own timeout and reads the body through
+//     the client's own bounded, redirect-refusing single attempt (sendOnce),
+//     which retryablehttp would wrap in a second HTTP client;
+//   - each retry is logged through Config.Logf with its reason, and waits
+//     end the moment the caller's context is done.
+// The loop is under a hundred lines; the policy is unit tested below it.
+
+// Defaults of the retry policy and the per-attempt timeout. Zoho documents
+// no Retry-After header, so the backoff alone must ride out a short
+// throttle: five retries wait about 0.5+1+2+4+8 to 1+2+4+8+16 seconds, 15 to
+// 31 seconds in all, which outlasts a burst of concurrent calls.
+const (
+	DefaultMaxRetries     = 5
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultMinBackoff     = time.Second
+	DefaultMaxBackoff     = 30 * time.Second
+	// DefaultMaxRetryAfter caps a Retry-After header: a server asking for an
+	// hour would otherwise hold an apply for an hour.
+	DefaultMaxRetryAfter = time.Minute
+)
+
+// RetryPolicy says how often and how patiently a failed request is sent
+// again. Zero durations take the defaults above.
+type RetryPolicy struct {
+	// MaxRetries is how many times a request is sent again after its first
+	// attempt failed transiently; 0 disables retries.
+	MaxRetries int
+	// MinBackoff is the wait before the first retry; it doubles with each
+	// retry up to MaxBackoff, and each wait is drawn between half of it and
+	// all of it (jitter, so parallel requests do not retry in lock step).
+	MinBackoff time.Duration
+	MaxBackoff time.Duration
+	// MaxRetryAfter caps the wait a Retry-After header may ask for.
+	MaxRetryAfter time.Duration
+}
+
+// DefaultRetryPolicy is the policy of a client whose Config sets none.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxRetries: DefaultMaxRetries}
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.MaxRetries < 0 {
+		p.MaxRetries = 0
+	}
+	if p.MinBackoff <= 0 {
+		p.MinBackoff = DefaultMinBackoff
+	}
+	if p.MaxBackoff <= 0 {
+		p.MaxBackoff = DefaultMaxBackoff
+	}
+	if p.MaxBackoff < p.MinBackoff {
+		p.MaxBackoff = p.MinBackoff
+	}
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	return p
+}
+
+// backoff is the wait before retry number retry (1 for the first retry):
+// exponential, capped, with "equal jitter" (between half and all of the
+// step), and at least what a Retry-After header asked for, capped.
+func (p RetryPolicy) backoff(retry int, retryAfter time.Duration) time.Duration {
+	step := p.MaxBackoff
+	if shift := retry - 1; shift < 30 && p.MinBackoff<<shift < p.MaxBackoff {
+		step = p.MinBackoff << shift
+	}
+	wait := step/2 + rand.N(step/2+1)
+	return max(wait, min(retryAfter, p.MaxRetryAfter))
+}
+
+// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date
+// (RFC 9110 10.2.3). A date in the past means "now".
+func parseRetryAfter(value string, now time.Time) (time.Duration, bool) {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return 0, false
+	}
+	if seconds, err := strconv.ParseInt(value, 10, 64); err == nil {
+		if seconds < 0 {
+			return 0, false
+		}
+		// Anything beyond a day is as good as "a day": the cap applies later.
+		return time.Duration(min(seconds, 86400)) * time.Second, true
+	}
+	when, err := http.ParseTime(value)
+	if err != nil {
+		return 0, false
+	}
+	return max(when.Sub(now), 0), true
+}
+
+// retryScope says which failures of a request may be sent again.
+type retryScope int
+
+const (
+	// retryTransient is for idempotent requests (GET, and PUT cancel, whose
+	// repeat is answered ALREADY_CANCELLED, which counts as success): any
+	// transient failure is retried, even one Zoho may already have acted on.
+	retryTransient retryScope = iota
+	// retryUnprocessed is for requests that must not run twice, such as POST
+	// /backup: scheduling twice costs the user one of the few backups their
+	// edition allows a month. Only failures where Zoho's application cannot
+	// have seen the request are retried:
+	//   - the connection could not be opened (refused, unreachable, DNS
+	//     timeout): no byte of the request left this machine;
+	//   - HTTP 429: Zoho's throttle refuses the call before it is processed
+	//     (the concurrency and credit limits are checked on arrival);
+	//   - HTTP 503: the front end had no application server to hand the call
+	//     to.
+	// Everything else may have been processed before it failed (a reset or
+	// dropped connection, a timeout while waiting for the answer, 500
+	// INTERNAL_ERROR, a 502 or 504 from a gateway whose upstream may have
+	// acted), so it is reported instead of retried: the user then checks
+	// whether the backup exists before applying again.
+	retryUnprocessed
+)
+
+// retryScopeFor gives each request its scope from its method: POST is the
+// only method of this API that creates something.
+func retryScopeFor(method string) retryScope {
+	if method == http.MethodPost {
+		return retryUnprocessed
+	}
+	return retryTransient
+}
+
+// ErrMayHaveActed is wrapped into the error of a request that must not run
+// twice (retryUnprocessed) when it failed after it may have reached Zoho (a
+// dropped connection, a timeout), so it was not sent again.
+var ErrMayHaveActed = errors.New("not sent again: Zoho may have acted on it before the failure")
+
+// failure classifies one failed attempt.
+type failure struct {
+	// transient failures may succeed when sent again.
+	transient bool
+	// unprocessed failures cannot have reached Zoho's application.
+	unprocessed bool
+	// reason is what the retry log line says, e.g. "HTTP 503".
+	reason string
+	// retryAfter is what a Retry-After header asked for, if any.
+	retryAfter time.Duration
+}
+
+// classifyResponse says whether an answer is a transient failure: 429, or a
+// 5xx other than 501 Not Implemented (which will not change on a retry).
+func classifyResponse(resp *response, now time.Time) (failure, bool) {
+	status := resp.status
+	if status != http.StatusTooManyRequests && (status < 500 || status == http.StatusNotImplemented) {
+		return failure{}, false
+	}
+	f := failure{
+		transient:   true,
+		unprocessed: status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable,
+		reason:      "HTTP " + strconv.Itoa(status),
+	}
+	if env, ok := parseEnvelope(resp.body); ok {
+		f.reason += " " + env.Code
+	}
+	if after, ok := parseRetryAfter(resp.header.Get("Retry-After"), now); ok {
+		f.retryAfter = after
+		f.reason += ", Retry-After " + after.String()
+	}
+	return f, true
+}
+
+// classifyError says whether an error from one attempt is a transient
+// transport failure. Errors that will not change on a retry (a refused
+// redirect, an oversized body, a bad certificate, an unknown host, no token)
+// are not.
+func classifyError(err error) failure {
+	var apiErr *APIError
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	var urlErr *url.Error
+	var netErr net.Error
+	var timeoutErr *AttemptTimeoutError
+	switch {
+	case errors.As(err, &timeoutErr):
+		// The request may be waiting in Zoho's queue or being processed.
+		return failure{transient: true, reason: "no answer within the request timeout of " + timeoutErr.Timeout.String()}
+	case errors.As(err, &apiErr):
+		return failure{reason: "permanent answer"}
+	case errors.As(err, new(*tls.CertificateVerificationError)),
+		errors.As(err, new(x509.UnknownAuthorityError)),
+		errors.As(err, new(x509.HostnameError)),
+		errors.As(err, new(x509.CertificateInvalidError)):
+		return failure{reason: "TLS certificate not trusted"}
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return failure{reason: "unknown host"}
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		// Nothing was sent: the connection was never established.
+		return failure{transient: true, unprocessed: true, reason: "cannot connect: " + rootCause(err)}
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return failure{transient: true, unprocessed: true, reason: "connection refused"}
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return failure{transient: true, reason: "connection reset"}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return failure{transient: true, reason: "connection closed without a complete answer"}
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return failure{transient: true, reason: "network timeout"}
+	case errors.As(err, &urlErr):
+		return failure{transient: true, reason: "transport error: " + rootCause(err)}
+	}
+	return failure{reason: "not a transport error"}
+}
+
+// rootCause is the innermost error's text, without the URL that url.Error
+// prefixes (it is the same for every attempt).
+func rootCause(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
+}
+
+// AttemptTimeoutError is one attempt that got no complete answer within the
+// per-request timeout (Config.RequestTimeout, the provider's request_timeout).
+type AttemptTimeoutError struct {
+	Operation string
+	Timeout   time.Duration
+}
+
+func (e *AttemptTimeoutError) Error() string {
+	return fmt.Sprintf("%s: no complete answer from Zoho within the request timeout of %s", e.Operation, e.Timeout)
+}
+
+// RetryError is a request that failed transiently and was not retried
+// further: either every retry failed too, or the caller's context ended
+// (deadline or cancellation) between or during attempts. It wraps the last
+// failure, so errors.As finds its *APIError, and the context's error.
+type RetryError struct {
+	Operation string
+	// Attempts is how many times the request was sent.
+	Attempts int
+	// Last is the last attempt's failure.
+	Last error
+	// Stopped is the context error that ended retrying
+	// (context.DeadlineExceeded or context.Canceled), or nil when the
+	// retries were used up.
+	Stopped error
+}
+
+func (e *RetryError) Error() string {
+	if e.Stopped == nil {
+		return fmt.Sprintf("%v (gave up after %d attempts)", e.Last, e.Attempts)
+	}
+	why := "the operation was cancelled"
+	if errors.Is(e.Stopped, context.DeadlineExceeded) {
+		why = "the operation's time limit was reached"
+	}
+	return fmt.Sprintf("%v (stopped after %d attempts: %s)", e.Last, e.Attempts, why)
+}
+
+func (e *RetryError) Unwrap() []error {
+	if e.Stopped == nil {
+		return []error{e.Last}
+	}
+	return []error{e.Last, e.Stopped}
+}
+
+// sendWithRetries runs attempt until it succeeds, fails permanently, the
+// retries of the policy are used up, or ctx ends. Each attempt gets its own
+// timeout. A response is returned as is, whatever its status, unless it is a
+// transient failure that could not be retried away; then the error is a
+// *RetryError (or, with retries disabled, the response is returned as is, so
+// the caller reports it like any other answer).
+func (c *Client) sendWithRetries(ctx context.Context, operation string, scope retryScope, attempt func(context.Context) (*response, error)) (*response, error) {
+	mayHaveActed := false
+	var previous error // the last attempt's failure, for when ctx ends the next one
+	for attempts := 1; ; attempts++ {
+		resp, err := c.attemptWithTimeout(ctx, operation, attempt)
+		var fail failure
+		failed := err != nil
+		if failed {
+			fail = classifyError(err)
+		} else {
+			fail, failed = classifyResponse(resp, time.Now())
+		}
+		if failed && resp != nil {
+			err = apiError(operation, resp)
+		}
+		if failed && ctx.Err() != nil {
+			// Ctrl-C or the operation's deadline: stop at once. (An answer
+			// that is a success is still returned: Zoho has acted on it.)
+			// An attempt cut short says nothing about Zoho; the one before
+			// it, if any, says why the operation needed retries.
+			if resp == nil && previous != nil {
+				err = previous
+			}
+			return nil, &RetryError{Operation: operation, Attempts: attempts, Last: err, Stopped: ctx.Err()}
+		}
+		retryable := failed && fail.transient && (scope == retryTransient || fail.unprocessed)
+		if failed && fail.transient && !retryable && resp == nil {
+			// Say why a transient failure was not retried: the caller
+			// must tell the user to check before sending it again.
+			err = fmt.Errorf("%w (%w)", err, ErrMayHaveActed)
+		}
+		if !retryable || c.retry.MaxRetries == 0 {
+			if resp != nil {
+				resp.attempts, resp.earlierAttemptMayHaveActed = attempts, mayHaveActed
+				return resp, nil
+			}
+			return nil, err
+		}
+		if attempts > c.retry.MaxRetries {
+			return nil, &RetryError{Operation: operation, Attempts: attempts, Last: err}
+		}
+		mayHaveActed = mayHaveActed || !fail.unprocessed
+		previous = err
+		wait := c.retry.backoff(attempts, fail.retryAfter)
+		c.logf(ctx, "Retrying Zoho API request", map[string]any{
+			"operation":   operation,
+			"attempt":     attempts,
+			"max_retries": c.retry.MaxRetries,
+			"reason":      fail.reason,
+			"wait":        wait.String(),
+		})
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			// Waiting would end after the deadline: report now rather than
+			// sleep for nothing.
+			return nil, &RetryError{Operation: operation, Attempts: attempts, Last: err, Stopped: context.DeadlineExceeded}
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, &RetryError{Operation: operation, Attempts: attempts, Last: err, Stopped: ctx.Err()}
+		case <-timer.C:
+		}
+	}
+}
+
+// attemptWithTimeout runs one attempt bounded by the request timeout, and
+// names a timeout of the attempt (rather than of the whole operation) as such.
+func (c *Client) attemptWithTimeout(ctx context.Context, operation string, attempt func(context.Context) (*response, error)) (*response, error) {
+	attemptCtx, cancel := context.WithTimeout(ctx, c.requestTimeout)
+	defer cancel()
+	resp, err := attempt(attemptCtx)
+	if err != nil && ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
+		return nil, &AttemptTimeoutError{Operation: operation, Timeout: c.requestTimeout}
+	}
+	return resp, err
+}
+
+func (c *Client) logf(ctx context.Context, msg string, fields map[string]any) {
+	if c.logHook != nil {
+		c.logHook(ctx, msg, fields)
+	}
+}
