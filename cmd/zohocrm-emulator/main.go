@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/emulator"
 )
@@ -40,6 +41,7 @@ type options struct {
 	quota           int
 	notFoundNested  bool
 	permissionsNeed bool
+	latency         time.Duration
 }
 
 // selfClient is a -self-client flag: a Zoho Self Client and a refresh token
@@ -101,6 +103,7 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	fs.IntVar(&o.quota, "quota", 4, "backups allowed per month before LIMIT_EXCEEDED (negative: unlimited)")
 	fs.BoolVar(&o.notFoundNested, "resource-not-found-nested", false, "answer RESOURCE_NOT_FOUND nested under \"backup\" instead of top-level")
 	fs.BoolVar(&o.permissionsNeed, "permissions-needed-key", false, "use details.permissions_needed instead of details.permissions in NO_PERMISSION")
+	fs.DurationVar(&o.latency, "latency", 0, "delay every API answer by this `duration` (e.g. 50ms), to model the network round trip to Zoho")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -116,6 +119,7 @@ func run(ctx context.Context, o options, logger *log.Logger) error {
 		emulator.WithMonthlyQuota(o.quota),
 		emulator.WithResourceNotFoundNested(o.notFoundNested),
 		emulator.WithPermissionsNeededKey(o.permissionsNeed),
+		emulator.WithLatency(o.latency),
 	)
 	if len(o.tokens) == 0 && len(o.selfClients) == 0 {
 		logger.Print("warning: no -token or -self-client given; every API request will be refused")

@@ -17,12 +17,12 @@ import (
 )
 
 func TestParseFlags(t *testing.T) {
-	o, err := parseFlags([]string{"-token", "a,b", "-token", " c ", "-seed", "SCHEDULED", "-quota", "-1"}, io.Discard)
+	o, err := parseFlags([]string{"-token", "a,b", "-token", " c ", "-seed", "SCHEDULED", "-quota", "-1", "-latency", "50ms"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(o.tokens, []string{"a", "b", "c"}) || o.seed != "SCHEDULED" || o.quota != -1 ||
-		o.listen != "127.0.0.1:0" || o.seedRRule != defaultSeedRRule {
+		o.listen != "127.0.0.1:0" || o.seedRRule != defaultSeedRRule || o.latency != 50*time.Millisecond {
 		t.Fatalf("options = %+v", o)
 	}
 	if _, err := parseFlags([]string{"extra"}, io.Discard); err == nil {

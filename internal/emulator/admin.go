@@ -40,6 +40,7 @@ type adminBackupJSON struct {
 //	GET  /_emulator/backups                        all backups, oldest first
 //	POST /_emulator/backups?status=S&rrule=R       seed a backup (SeedBackup)
 //	PUT  /_emulator/backups/{id}?status=S          change a status (SetStatus)
+//	GET  /_emulator/metrics                        connections accepted and requests (Metrics)
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, adminPrefix)
 	switch {
@@ -47,6 +48,8 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		writeResponse(w, response{status: http.StatusOK, body: s.adminRequests()})
 	case path == "backups" && r.Method == http.MethodGet:
 		writeResponse(w, response{status: http.StatusOK, body: s.adminBackups()})
+	case path == "metrics" && r.Method == http.MethodGet:
+		s.serveMetrics(w)
 	case path == "backups" && r.Method == http.MethodPost:
 		b, err := s.TrySeedBackup(r.URL.Query().Get("status"), r.URL.Query().Get("rrule"))
 		s.adminAnswer(w, http.StatusCreated, b, err)
@@ -55,7 +58,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		err := s.SetStatus(id, r.URL.Query().Get("status"))
 		b, _ := s.Backup(id)
 		s.adminAnswer(w, http.StatusOK, b, err)
-	case path == "requests" || path == "backups" || strings.HasPrefix(path, "backups/"):
+	case path == "requests" || path == "backups" || path == "metrics" || strings.HasPrefix(path, "backups/"):
 		adminError(w, http.StatusMethodNotAllowed, "method not allowed")
 	default:
 		adminError(w, http.StatusNotFound, "no such emulator endpoint")

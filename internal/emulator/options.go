@@ -23,6 +23,7 @@ type config struct {
 	attachmentFiles      int
 	linkLifetime         time.Duration
 	logger               *log.Logger
+	latency              time.Duration
 	tokenThrottleStatus  int
 }
 

@@ -81,6 +81,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		deliver(w, r, errTooManyRequests())
 		return
 	}
+	s.simulateLatency(r)
 	deliver(w, r, s.handleAPI(&call{r: r, body: body, bodyErr: bodyErr}))
 }
 

@@ -67,6 +67,8 @@ type Server struct {
 
 	connMu sync.Mutex
 	conns  map[net.Conn]http.ConnState
+
+	metrics metrics
 }
 
 type tokenInfo struct {
@@ -179,6 +181,7 @@ func (s *Server) Close() {
 
 // trackConn is the http.Server ConnState hook.
 func (s *Server) trackConn(c net.Conn, state http.ConnState) {
+	s.countConnection(state)
 	s.connMu.Lock()
 	defer s.connMu.Unlock()
 	if s.conns == nil {

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -15,9 +14,10 @@ import (
 )
 
 // testAccProtoV6ProviderFactories serves the provider in-process to the
-// Terraform CLI that terraform-plugin-testing drives.
+// Terraform CLI that terraform-plugin-testing drives, through the same server
+// factory main.go serves.
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"zohocrm": providerserver.NewProtocol6WithError(New("test")()),
+	"zohocrm": func() (tfprotov6.ProviderServer, error) { return NewProtocol6Server("test")(), nil },
 }
 
 // Tokens the emulator knows. They look like real Zoho tokens so that the

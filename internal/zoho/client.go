@@ -188,25 +188,9 @@ func (c *Client) doOnce(ctx context.Context, operation, method, path string, que
 	if err != nil {
 		return nil, fmt.Errorf("%s: getting an access token: %w", operation, err)
 	}
-	target := c.baseURL + path
-	if len(query) > 0 {
-		target += "?" + query.Encode()
-	}
-	var reader io.Reader
-	if body != nil {
-		reader = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target, reader)
+	req, err := c.newRequest(ctx, method, path, query, body, token)
 	if err != nil {
 		return nil, fmt.Errorf("%s: building the request: %w", operation, err)
-	}
-	req.Header.Set("Authorization", "Zoho-oauthtoken "+token)
-	req.Header.Set("Accept", "application/json")
-	if c.userAgent != "" {
-		req.Header.Set("User-Agent", c.userAgent)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
 	}
 
 	resp, err := c.httpClient.Do(req)
@@ -233,6 +217,32 @@ func (c *Client) doOnce(ctx context.Context, operation, method, path string, que
 		}
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: data, token: token}, nil
+}
+
+// newRequest builds the HTTP request for path (relative to the base URL),
+// with the headers every Zoho call carries.
+func (c *Client) newRequest(ctx context.Context, method, path string, query url.Values, body []byte, token string) (*http.Request, error) {
+	target := c.baseURL + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	var reader io.Reader
+	if body != nil {
+		reader = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, reader)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Zoho-oauthtoken "+token)
+	req.Header.Set("Accept", "application/json")
+	if c.userAgent != "" {
+		req.Header.Set("User-Agent", c.userAgent)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
 }
 
 // refusedLocationHeader carries a redirect's Location past net/http.

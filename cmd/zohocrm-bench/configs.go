@@ -1,0 +1,109 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// scenario is one of the configurations the benchmark applies.
+type scenario string
+
+const (
+	// scenarioOurs cancels each backup with a zohocrm_backup_cancellation.
+	scenarioOurs scenario = "ours"
+	// scenarioFloor declares as many terraform_data resources and calls
+	// nothing: what Terraform itself costs for N resources.
+	scenarioFloor scenario = "floor"
+	// scenarioWorkaround is what users write without this provider: a
+	// terraform_data per backup with a local-exec provisioner running curl.
+	scenarioWorkaround scenario = "workaround"
+)
+
+// providerVersion is the version the harness builds and the configurations pin.
+const providerVersion = "0.1.0"
+
+const terraformBlock = `terraform {
+  required_providers {
+    zohocrm = {
+      source  = "zohocrm-terraform/zohocrm"
+      version = "` + providerVersion + `"
+    }
+  }
+}
+`
+
+const variablesBlock = `variable "api_domain" {
+  type = string
+}
+
+variable "backup_ids" {
+  type = list(string)
+}
+`
+
+// The configurations differ only in what each of the N resources does. The
+// access token comes from ZOHOCRM_ACCESS_TOKEN in all of them, as users are
+// told to pass it, so it is never in a file.
+var configurations = map[scenario]string{
+	scenarioOurs: terraformBlock + variablesBlock + `
+provider "zohocrm" {
+  api_domain = var.api_domain
+}
+
+resource "zohocrm_backup_cancellation" "this" {
+  count     = length(var.backup_ids)
+  backup_id = var.backup_ids[count.index]
+}
+`,
+	scenarioFloor: variablesBlock + `
+resource "terraform_data" "this" {
+  count = length(var.backup_ids)
+  input = var.backup_ids[count.index]
+}
+`,
+	// --fail-with-body makes a Zoho error fail the apply, as a careful user
+	// would; without it curl exits 0 on any HTTP status.
+	scenarioWorkaround: variablesBlock + `
+resource "terraform_data" "this" {
+  count = length(var.backup_ids)
+  input = var.backup_ids[count.index]
+
+  provisioner "local-exec" {
+    command = "curl -sS --fail-with-body -X PUT -H \"Authorization: Zoho-oauthtoken $ZOHOCRM_ACCESS_TOKEN\" ${var.api_domain}/crm/bulk/v8/backup/${self.input}/actions/cancel"
+  }
+}
+`,
+}
+
+// writeConfiguration writes main.tf and terraform.tfvars.json for one run.
+func writeConfiguration(dir string, s scenario, apiDomain string, backupIDs []string) error {
+	config, ok := configurations[s]
+	if !ok {
+		return fmt.Errorf("no configuration for scenario %q", s)
+	}
+	vars, err := json.MarshalIndent(map[string]any{"api_domain": apiDomain, "backup_ids": backupIDs}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "terraform.tfvars.json"), append(vars, '\n'), 0o644)
+}
+
+// cliConfig is a Terraform CLI configuration that installs the provider only
+// from the local filesystem mirror, so init never contacts a registry.
+func cliConfig(mirror string) string {
+	return fmt.Sprintf(`provider_installation {
+  filesystem_mirror {
+    path    = %q
+    include = ["registry.terraform.io/zohocrm-terraform/zohocrm"]
+  }
+}
+`, mirror)
+}

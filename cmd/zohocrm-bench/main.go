@@ -1,0 +1,187 @@
+// Command zohocrm-bench measures what a `terraform apply` of
+// zohocrm_backup_cancellation resources costs, against Terraform's own floor
+// (terraform_data resources) and against the usual workaround (terraform_data
+// with a local-exec curl), and writes the figures to BENCHMARKS.md.
+//
+//	make bench            # = bash scripts/bench.sh
+//	zohocrm-bench -sizes 10,100,500 -repeats 3 -latency 50ms -out BENCHMARKS.md
+//
+// It builds the provider into a filesystem mirror under build/bench, runs the
+// Zoho emulator in-process on loopback, and drives the Terraform CLI on PATH.
+// Every file it writes is under build/bench, except the report. Every
+// process it starts (terraform, and through it the provider and curl) runs in
+// its own process group and is killed if the harness is interrupted.
+//
+// It is not a test and is not part of `make test` or CI: CI only compiles it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// options are the harness's flags.
+type options struct {
+	sizes   []int
+	repeats int
+	latency time.Duration
+	out     string
+	work    string
+	verbose bool
+	pprof   bool
+}
+
+func main() {
+	if len(os.Args) == 4 && os.Args[1] == wrapCommand {
+		os.Exit(runWrapper(os.Args[2], os.Args[3]))
+	}
+	if len(os.Args) == 3 && os.Args[1] == profileCommand {
+		os.Exit(runProfiledProvider(os.Args[2]))
+	}
+	logger := log.New(os.Stderr, "zohocrm-bench: ", log.Ltime)
+	opts, err := parseFlags(os.Args[1:], os.Stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		logger.Print(err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, opts, logger); err != nil {
+		logger.Print(err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, output io.Writer) (options, error) {
+	o := options{sizes: []int{10, 100, 500}}
+	fs := flag.NewFlagSet("zohocrm-bench", flag.ContinueOnError)
+	fs.SetOutput(output)
+	fs.Func("sizes", "comma-separated `numbers` of backups to cancel per apply (default 10,100,500)", func(v string) error {
+		sizes, err := parseSizes(v)
+		o.sizes = sizes
+		return err
+	})
+	fs.IntVar(&o.repeats, "repeats", 5, "how many times each measurement is repeated; medians are reported")
+	fs.DurationVar(&o.latency, "latency", 50*time.Millisecond, "emulated network latency per request for the latency runs")
+	fs.StringVar(&o.out, "out", "BENCHMARKS.md", "where to write the markdown report")
+	fs.StringVar(&o.work, "work", "build/bench", "working `directory` for binaries, mirrors, runs and logs (emptied first)")
+	fs.BoolVar(&o.verbose, "v", false, "log every run")
+	fs.BoolVar(&o.pprof, "pprof", false, "also apply ours once per size with the provider under pprof; profiles go to <work>/pprof")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if o.repeats < 1 {
+		return o, fmt.Errorf("-repeats must be at least 1, not %d", o.repeats)
+	}
+	if o.latency <= 0 {
+		return o, fmt.Errorf("-latency must be positive, not %s", o.latency)
+	}
+	return o, nil
+}
+
+func parseSizes(v string) ([]int, error) {
+	var sizes []int
+	for field := range strings.SplitSeq(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(field))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-sizes: %q is not a positive number of backups", field)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
+}
+
+func run(ctx context.Context, o options, logger *log.Logger) error {
+	began := time.Now()
+	b, err := newBench(ctx, o.work, logger)
+	if err != nil {
+		return err
+	}
+	machine := describeMachine(ctx)
+	logger.Printf("%s; %s", machine.CPU, machine.Terraform)
+
+	micro, err := runMicroBenchmarks(ctx)
+	if err != nil {
+		return err
+	}
+	loadBefore := loadAverage()
+	plan := measurementPlan(o.sizes, o.repeats, o.latency)
+	// One untimed round first, so that the first timed run does not pay for
+	// cold page caches.
+	for _, s := range []scenario{scenarioFloor, scenarioOurs, scenarioWorkaround} {
+		if _, err := b.runOne(ctx, runSpec{Scenario: s, N: min(10, o.sizes[0]), Repeat: 0}); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	var results []runResult
+	for i, spec := range plan {
+		r, err := b.runOne(ctx, spec)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+		if o.verbose || spec.Repeat == o.repeats {
+			logger.Printf("[%d/%d] %s: %.2fs, %d requests, %d connections", i+1, len(plan), spec.name(), r.ApplySeconds, r.ApplyRequests, r.ApplyConnections)
+		}
+	}
+	if o.pprof {
+		for _, n := range o.sizes {
+			spec := runSpec{Scenario: scenarioOurs, N: n, Repeat: 1, Profiled: true}
+			if _, err := b.runOne(ctx, spec); err != nil {
+				return err
+			}
+			logger.Printf("%s: profiles in %s (go tool pprof -top <file>)", spec.name(), b.path("pprof"))
+		}
+	}
+	if err := writeJSON(b.path("results.json"), results); err != nil {
+		return err
+	}
+	report := renderReport(reportInput{
+		Machine:         machine,
+		Options:         o,
+		Results:         results,
+		Duration:        time.Since(began),
+		LoadBefore:      loadBefore,
+		LoadAfter:       loadAverage(),
+		MicroBenchmarks: micro,
+	})
+	if err := os.WriteFile(o.out, []byte(report), 0o644); err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	logger.Printf("wrote %s in %s (raw results: %s)", o.out, time.Since(began).Round(time.Second), b.path("results.json"))
+	return nil
+}
+
+// measurementPlan lists the timed runs. Scenarios are interleaved within each
+// repeat so that a slow moment of the machine hits all of them alike.
+func measurementPlan(sizes []int, repeats int, latency time.Duration) []runSpec {
+	var plan []runSpec
+	for _, n := range sizes {
+		for r := 1; r <= repeats; r++ {
+			plan = append(plan,
+				runSpec{Scenario: scenarioFloor, N: n, Repeat: r},
+				runSpec{Scenario: scenarioOurs, N: n, Repeat: r},
+				runSpec{Scenario: scenarioWorkaround, N: n, Repeat: r},
+				runSpec{Scenario: scenarioOurs, N: n, Repeat: r, Instrumented: true},
+				runSpec{Scenario: scenarioOurs, N: n, Repeat: r, Latency: latency},
+			)
+		}
+	}
+	return plan
+}

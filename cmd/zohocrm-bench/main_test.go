@@ -1,0 +1,152 @@
+package main
+
+import (
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseFlags(t *testing.T) {
+	o, err := parseFlags([]string{"-sizes", "10, 100,500", "-repeats", "5", "-latency", "20ms", "-out", "x.md"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(o.sizes, []int{10, 100, 500}) || o.repeats != 5 || o.latency != 20*time.Millisecond || o.out != "x.md" || o.work != "build/bench" {
+		t.Fatalf("options = %+v", o)
+	}
+	for _, bad := range [][]string{{"-sizes", "10,x"}, {"-sizes", "0"}, {"-repeats", "0"}, {"-latency", "0s"}, {"stray"}} {
+		if _, err := parseFlags(bad, io.Discard); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, tc := range []struct {
+		in   []float64
+		want float64
+	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{5, 1, 3}, 3}, {[]float64{4, 1, 3, 2}, 2.5}} {
+		if got := median(tc.in); got != tc.want {
+			t.Errorf("median(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestMeasurementPlanInterleavesScenarios(t *testing.T) {
+	plan := measurementPlan([]int{10, 100}, 2, 50*time.Millisecond)
+	if len(plan) != 2*2*5 {
+		t.Fatalf("%d runs, want 20", len(plan))
+	}
+	names := map[string]bool{}
+	for _, spec := range plan {
+		if names[spec.name()] {
+			t.Fatalf("two runs share the folder %s", spec.name())
+		}
+		names[spec.name()] = true
+	}
+	first := plan[:5]
+	if first[0].Scenario != scenarioFloor || first[1].Scenario != scenarioOurs || first[2].Scenario != scenarioWorkaround ||
+		!first[3].Instrumented || first[4].Latency != 50*time.Millisecond {
+		t.Fatalf("first repeat = %+v", first)
+	}
+}
+
+// TestConfigurationsAreValid runs terraform validate on each configuration,
+// which needs no provider for the floor and the workaround.
+func TestConfigurationsAreValid(t *testing.T) {
+	if _, err := exec.LookPath("terraform"); err != nil {
+		t.Fatal("terraform is not on PATH")
+	}
+	for _, s := range []scenario{scenarioFloor, scenarioWorkaround} {
+		dir := t.TempDir()
+		if err := writeConfiguration(dir, s, "http://127.0.0.1:1", []string{"1", "2"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"init", "-backend=false", "-input=false"}, {"validate", "-no-color"}} {
+			cmd := exec.Command("terraform", args...)
+			cmd.Dir, cmd.Env = dir, terraformEnv(os.Environ())
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%s: terraform %s: %v\n%s", s, args[0], err, out)
+			}
+		}
+	}
+	ours, err := os.ReadFile(filepath.Join(writeOurs(t), "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(ours), `resource "zohocrm_backup_cancellation" "this"`) {
+		t.Fatalf("ours does not declare the resource:\n%s", ours)
+	}
+}
+
+func writeOurs(t *testing.T) string {
+	dir := t.TempDir()
+	if err := writeConfiguration(dir, scenarioOurs, "http://127.0.0.1:1", []string{"1"}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestTerraformEnvDropsLoggingAndConfig(t *testing.T) {
+	env := terraformEnv([]string{"PATH=/bin", "TF_LOG=TRACE", "TF_CLI_CONFIG_FILE=/x", "ZOHOCRM_API_DOMAIN=https://x", "HOME=/root"})
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "TF_LOG") || strings.HasPrefix(kv, "TF_CLI_CONFIG_FILE") || strings.HasPrefix(kv, "ZOHOCRM_API_DOMAIN") {
+			t.Errorf("%s kept", kv)
+		}
+	}
+	if !slices.Contains(env, "PATH=/bin") || !slices.Contains(env, "ZOHOCRM_ACCESS_TOKEN="+benchToken) {
+		t.Errorf("env = %v", env)
+	}
+}
+
+func TestWrapperScriptQuotes(t *testing.T) {
+	got := wrapperScript("/a b/bench", "/it's/provider", "/r.jsonl")
+	want := "#!/bin/sh\nexec '/a b/bench' wrap-provider '/it'\\''s/provider' '/r.jsonl'\n"
+	if got != want {
+		t.Fatalf("script = %q, want %q", got, want)
+	}
+}
+
+func TestLaunchRecordsRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "launches.jsonl")
+	want := []launchRecord{{HandshakeMillis: 12.5, PeakRSSKiB: 20480}, {HandshakeMillis: 9, PeakRSSKiB: 30000, ExitCode: 1}}
+	for _, r := range want {
+		if err := appendRecord(path, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := readRecords(path)
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("records = %+v, %v; want %+v", got, err, want)
+	}
+}
+
+func TestReportSaysWhichTargetsAreMet(t *testing.T) {
+	o := options{sizes: []int{100, 500}, repeats: 1, latency: 50 * time.Millisecond}
+	run := func(s scenario, n int, seconds float64, requests, plan int, conns int64) runResult {
+		return runResult{Spec: runSpec{Scenario: s, N: n, Repeat: 1}, ApplySeconds: seconds, ApplyRequests: requests, PlanRequests: plan, ApplyConnections: conns}
+	}
+	results := []runResult{
+		run(scenarioFloor, 100, 1, 0, -1, 0), run(scenarioOurs, 100, 1.2, 100, 0, 10), run(scenarioWorkaround, 100, 4, 100, -1, 100),
+		run(scenarioFloor, 500, 5, 0, -1, 0), run(scenarioOurs, 500, 7, 501, 0, 13), run(scenarioWorkaround, 500, 20, 500, -1, 500),
+		{Spec: runSpec{Scenario: scenarioOurs, N: 500, Repeat: 1, Instrumented: true}, Launches: []launchRecord{{HandshakeMillis: 10, PeakRSSKiB: 30 * 1024}}},
+	}
+	report := renderReport(reportInput{Options: o, Results: results})
+	for _, want := range []string{
+		"| exactly 1.00 API request per cancellation | 1.00 (100/100), 1.00 (501/500) | **missed** |",
+		"| ours / floor at N = 500 no more than 1.25 | 1.40 | **missed** |",
+		"| workaround at least 3x slower than ours at N = 100 | 3.33x | met |",
+		"| TCP connections no more than parallelism + 2 (12) for the whole apply | 13 (most in any apply, with or without latency) | **missed** |",
+		"| provider peak RSS under 40 MiB | 30.0 MiB | met |",
+		"| 500 | 5.00 | 7.00 | 20.00 | 1.40 | 2.86 | 4.0 | 30.0 |",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q:\n%s", want, report)
+		}
+	}
+}

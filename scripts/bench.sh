@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# make bench: measure what a terraform apply of zohocrm_backup_cancellation
+# resources costs, against Terraform's own floor and the local-exec curl
+# workaround, and write BENCHMARKS.md. See cmd/zohocrm-bench.
+#
+# Extra arguments go to the harness, e.g.:
+#   bash scripts/bench.sh -sizes 10,100 -repeats 1 -out build/bench-quick.md
+# Everything it writes is under build/ (git-ignored), plus the report.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+for tool in go terraform curl; do
+  command -v "$tool" >/dev/null || { echo "bench: '$tool' is not on PATH" >&2; exit 1; }
+done
+mkdir -p build
+go build -o build/zohocrm-bench ./cmd/zohocrm-bench
+exec build/zohocrm-bench "$@"
