@@ -36,7 +36,7 @@ func benchClient(b *testing.B, transport http.RoundTripper) *Client {
 	if transport != nil {
 		httpClient.Transport = transport
 	}
-	client, err := NewClient(Config{APIDomain: "https://www.zohoapis.com", Tokens: StaticToken(testToken), HTTPClient: httpClient, UserAgent: "terraform-provider-zohocrm/bench"})
+	client, err := NewClient(Config{APIDomain: "https://www.zohoapis.com", Tokens: StaticToken(testToken), HTTPClient: httpClient, UserAgent: "terraform-provider-zohocrm/bench", Retry: noRetries})
 	if err != nil {
 		b.Fatal(err)
 	}
