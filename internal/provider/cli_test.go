@@ -13,7 +13,6 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 )
@@ -38,10 +37,7 @@ func newTerraformCLI(t *testing.T, p provider.Provider, config string) *terrafor
 	if _, err := exec.LookPath("terraform"); err != nil {
 		t.Fatal("the Terraform CLI is not on PATH; acceptance tests need it")
 	}
-	server, err := providerserver.NewProtocol6WithError(p)()
-	if err != nil {
-		t.Fatal(err)
-	}
+	server := protocol6Server(p)
 	ctx, cancel := context.WithCancel(context.Background())
 	reattach := make(chan *plugin.ReattachConfig)
 	closed := make(chan struct{})

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -28,10 +27,12 @@ import (
 // stay fast. Everything else (max_retries, request_timeout, the retry
 // decisions) is the real provider's.
 var testAccFastRetryProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"zohocrm": providerserver.NewProtocol6WithError(&zohocrmProvider{
-		version: "test",
-		backoff: zoho.RetryPolicy{MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond},
-	}),
+	"zohocrm": func() (tfprotov6.ProviderServer, error) {
+		return protocol6Server(&zohocrmProvider{
+			version: "test",
+			backoff: zoho.RetryPolicy{MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond},
+		}), nil
+	},
 }
 
 // retryingProviderBlock is providerBlock, with the administrator token, and

@@ -6,6 +6,7 @@ import (
 	"time"
 	"weak"
 
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 )
@@ -16,8 +17,14 @@ import (
 // when each RPC ends (see requestContextReleaser).
 func NewProtocol6Server(version string) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
-		return requestContextReleaser{ProviderServer: providerserver.NewProtocol6(New(version)())()}
+		return protocol6Server(New(version)())
 	}
+}
+
+// protocol6Server is the one place a server of this provider is made, so
+// that main.go and every test serve it the same way.
+func protocol6Server(p provider.Provider) tfprotov6.ProviderServer {
+	return requestContextReleaser{ProviderServer: providerserver.NewProtocol6(p)()}
 }
 
 // requestContextReleaser works around terraform-plugin-framework (v1.19.0)
