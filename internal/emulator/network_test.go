@@ -3,7 +3,6 @@ package emulator
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,28 +13,17 @@ import (
 // noise under -race on a busy machine, and short enough to keep tests quick.
 const testRTT = 150 * time.Millisecond
 
-// timedCancel cancels one backup through client and says how long the whole
-// exchange took and how it was carried.
+// timedCancel cancels one backup through client (cancelWith) and says how
+// long the whole exchange took and how it was carried.
 func timedCancel(t *testing.T, client *http.Client, s *Server, id string) (time.Duration, *http.Response) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPut, s.URL()+cancelPath(id), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Zoho-oauthtoken "+adminToken)
 	began := time.Now()
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		t.Fatal(err)
-	}
+	resp := cancelWith(t, client, s, id)
+	took := time.Since(began)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("cancel %s: HTTP %d", id, resp.StatusCode)
 	}
-	return time.Since(began), resp
+	return took, resp
 }
 
 // trustingClient is a keep-alive client that trusts only the PEM
@@ -72,6 +60,11 @@ func TestRoundTripTimeOverTLSDelaysEachConnectionOnce(t *testing.T) {
 	}
 	if resp.TLS == nil || resp.TLS.Version != tls.VersionTLS13 {
 		t.Fatalf("the answer did not come over TLS 1.3: %+v", resp.TLS)
+	}
+	// As any Go server over TLS, it offers HTTP/2, which Go's transport (and
+	// the provider's client, a clone of it) picks.
+	if resp.ProtoMajor != 2 {
+		t.Errorf("answered over %s, want HTTP/2 negotiated by ALPN", resp.Proto)
 	}
 	// The same connection again: only the answer's round trip.
 	for _, id := range ids[1:] {
