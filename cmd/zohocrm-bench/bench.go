@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -38,8 +40,9 @@ type runSpec struct {
 	// Instrumented runs launch the provider through the wrapper that records
 	// its peak RSS and start-up time; their wall times are not reported.
 	Instrumented bool
-	// Latency is the emulator's delay per request (0: none).
-	Latency time.Duration
+	// RTT, when not 0, runs the realistic network: the emulator serves TLS
+	// and models this round-trip time (emulator.WithRoundTripTime).
+	RTT time.Duration
 	// Profiled runs launch the provider under pprof (-pprof); they only
 	// leave profiles behind.
 	Profiled bool
@@ -53,8 +56,8 @@ func (s runSpec) name() string {
 	if s.Profiled {
 		name += "-profiled"
 	}
-	if s.Latency > 0 {
-		name += "-latency" + s.Latency.String()
+	if s.RTT > 0 {
+		name += "-tls-rtt" + s.RTT.String()
 	}
 	return fmt.Sprintf("%s-r%d", name, s.Repeat)
 }
@@ -87,6 +90,10 @@ type bench struct {
 	plainRC, wrappedRC, profiledRC string
 	records                        string // where the wrapper appends launch records
 	env                            []string
+	// cert is the emulator's throwaway TLS certificate in the realistic
+	// network runs; caFile holds it in PEM for the provider and curl.
+	cert   tls.Certificate
+	caFile string
 }
 
 // newBench empties the working directory, builds the provider as a release
@@ -146,7 +153,24 @@ func newBench(ctx context.Context, work string, logger *log.Logger) (*bench, err
 		}
 	}
 	b.env = terraformEnv(os.Environ())
+	if err := b.makeCertificate(); err != nil {
+		return nil, err
+	}
 	return b, nil
+}
+
+// makeCertificate generates the emulator's throwaway certificate for this
+// benchmark and writes it where the provider and curl are told to trust it.
+func (b *bench) makeCertificate() error {
+	cert, certPEM, err := emulator.NewLoopbackCertificate()
+	if err != nil {
+		return err
+	}
+	b.cert, b.caFile = cert, b.path("tls", "emulator-cert.pem")
+	if err := os.MkdirAll(filepath.Dir(b.caFile), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(b.caFile, certPEM, 0o644)
 }
 
 // terraformEnv is the caller's environment without anything that changes how
@@ -177,7 +201,15 @@ func (b *bench) runOne(ctx context.Context, spec runSpec) (runResult, error) {
 		return result, fmt.Errorf("%s: %w (logs in %s)", spec.name(), err, dir)
 	}
 
-	srv := emulator.New(emulator.WithLatency(spec.Latency), emulator.WithMonthlyQuota(-1))
+	opts := []emulator.Option{emulator.WithMonthlyQuota(-1)}
+	env, caFile := b.env, ""
+	if spec.RTT > 0 {
+		opts = append(opts, emulator.WithTLS(b.cert), emulator.WithRoundTripTime(spec.RTT))
+		// Go's crypto/x509 reads SSL_CERT_FILE on Linux: the provider trusts
+		// the throwaway certificate and nothing else.
+		env, caFile = append(slices.Clip(env), "SSL_CERT_FILE="+b.caFile), b.caFile
+	}
+	srv := emulator.New(opts...)
 	srv.AddToken(benchToken, emulator.ScopeAll)
 	ids := make([]string, spec.N)
 	for i := range ids {
@@ -188,7 +220,7 @@ func (b *bench) runOne(ctx context.Context, spec runSpec) (runResult, error) {
 	}
 	defer srv.Close()
 
-	if err := writeConfiguration(dir, spec.Scenario, srv.URL(), ids); err != nil {
+	if err := writeConfiguration(dir, spec.Scenario, srv.URL(), ids, caFile); err != nil {
 		return fail(err)
 	}
 	rc := b.plainRC
@@ -198,7 +230,7 @@ func (b *bench) runOne(ctx context.Context, spec runSpec) (runResult, error) {
 	case spec.Profiled:
 		rc = b.profiledRC
 	}
-	tf := terraformRunner{dir: dir, env: append(b.env, "TF_CLI_CONFIG_FILE="+rc)}
+	tf := terraformRunner{dir: dir, env: append(slices.Clip(env), "TF_CLI_CONFIG_FILE="+rc)}
 	if _, err := tf.run(ctx, "init", "-input=false", "-no-color"); err != nil {
 		return fail(err)
 	}
@@ -230,7 +262,7 @@ func (b *bench) runOne(ctx context.Context, spec runSpec) (runResult, error) {
 		return result, nil
 	}
 
-	if spec.Scenario == scenarioOurs && spec.Latency == 0 && !spec.Profiled {
+	if spec.Scenario == scenarioOurs && spec.RTT == 0 && !spec.Profiled {
 		srv.ResetMetrics()
 		// -detailed-exitcode: 0 is "no changes", 2 is "changes present".
 		plan, err := tf.run(ctx, "plan", "-input=false", "-no-color", "-detailed-exitcode")

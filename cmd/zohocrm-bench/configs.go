@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // scenario is one of the configurations the benchmark applies.
@@ -77,13 +78,32 @@ resource "terraform_data" "this" {
 `,
 }
 
+// curlTrustsCAFile is what the workaround's curl gets over TLS: the
+// emulator's certificate, from a variable, as a user would pass a CA bundle.
+const curlTrustsCAFile = `curl -sS --cacert \"${var.ca_file}\"`
+
+// caFileVariable is declared only in configurations that use it.
+const caFileVariable = `
+variable "ca_file" {
+  type = string
+}
+`
+
 // writeConfiguration writes main.tf and terraform.tfvars.json for one run.
-func writeConfiguration(dir string, s scenario, apiDomain string, backupIDs []string) error {
+// A caFile (the emulator's certificate, over TLS) is passed to the
+// workaround's curl with --cacert; the provider trusts it through
+// SSL_CERT_FILE, so its configuration does not change.
+func writeConfiguration(dir string, s scenario, apiDomain string, backupIDs []string, caFile string) error {
 	config, ok := configurations[s]
 	if !ok {
 		return fmt.Errorf("no configuration for scenario %q", s)
 	}
-	vars, err := json.MarshalIndent(map[string]any{"api_domain": apiDomain, "backup_ids": backupIDs}, "", "  ")
+	values := map[string]any{"api_domain": apiDomain, "backup_ids": backupIDs}
+	if caFile != "" && s == scenarioWorkaround {
+		config = strings.Replace(config, "curl -sS", curlTrustsCAFile, 1) + caFileVariable
+		values["ca_file"] = caFile
+	}
+	vars, err := json.MarshalIndent(values, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,8 @@ type options struct {
 	notFoundNested  bool
 	permissionsNeed bool
 	latency         time.Duration
+	rtt             time.Duration
+	tlsCertFile     string
 }
 
 // selfClient is a -self-client flag: a Zoho Self Client and a refresh token
@@ -104,6 +106,8 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	fs.BoolVar(&o.notFoundNested, "resource-not-found-nested", false, "answer RESOURCE_NOT_FOUND nested under \"backup\" instead of top-level")
 	fs.BoolVar(&o.permissionsNeed, "permissions-needed-key", false, "use details.permissions_needed instead of details.permissions in NO_PERMISSION")
 	fs.DurationVar(&o.latency, "latency", 0, "delay every API answer by this `duration` (e.g. 50ms), to model the network round trip to Zoho")
+	fs.DurationVar(&o.rtt, "rtt", 0, "model a network round trip of this `duration`: every answer held 1 RTT, every new connection 1 RTT more (TCP), 2 with -tls-cert (TCP and TLS 1.3); overrides -latency")
+	fs.StringVar(&o.tlsCertFile, "tls-cert", "", "serve HTTPS with a throwaway self-signed certificate for 127.0.0.1 and localhost, written in PEM to this `path` for clients to trust (SSL_CERT_FILE, curl --cacert)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -113,14 +117,37 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	return o, nil
 }
 
+// networkOptions are the emulator options of -latency, -rtt and -tls-cert.
+// With -tls-cert it generates the certificate and writes its PEM there.
+func networkOptions(o options) ([]emulator.Option, error) {
+	opts := []emulator.Option{emulator.WithLatency(o.latency)}
+	if o.rtt > 0 {
+		opts = append(opts, emulator.WithRoundTripTime(o.rtt))
+	}
+	if o.tlsCertFile == "" {
+		return opts, nil
+	}
+	cert, certPEM, err := emulator.NewLoopbackCertificate()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(o.tlsCertFile, certPEM, 0o644); err != nil {
+		return nil, fmt.Errorf("-tls-cert: %w", err)
+	}
+	return append(opts, emulator.WithTLS(cert)), nil
+}
+
 func run(ctx context.Context, o options, logger *log.Logger) error {
-	srv := emulator.New(
+	network, err := networkOptions(o)
+	if err != nil {
+		return err
+	}
+	srv := emulator.New(append([]emulator.Option{
 		emulator.WithLogger(logger),
 		emulator.WithMonthlyQuota(o.quota),
 		emulator.WithResourceNotFoundNested(o.notFoundNested),
 		emulator.WithPermissionsNeededKey(o.permissionsNeed),
-		emulator.WithLatency(o.latency),
-	)
+	}, network...)...)
 	if len(o.tokens) == 0 && len(o.selfClients) == 0 {
 		logger.Print("warning: no -token or -self-client given; every API request will be refused")
 	}

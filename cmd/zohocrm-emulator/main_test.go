@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/emulator"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -141,5 +143,29 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 	if strings.Contains(out, token) || strings.Contains(out, "demo-secret") || strings.Contains(out, "demo-refresh") || strings.Contains(out, refreshed.AccessToken) {
 		t.Fatalf("log leaks the token: %s", out)
+	}
+}
+
+func TestTLSAndRTTFlags(t *testing.T) {
+	certFile := filepath.Join(t.TempDir(), "emulator.pem")
+	o, err := parseFlags([]string{"-rtt", "50ms", "-tls-cert", certFile}, io.Discard)
+	if err != nil || o.rtt != 50*time.Millisecond || o.tlsCertFile != certFile {
+		t.Fatalf("options = %+v, %v", o, err)
+	}
+	opts, err := networkOptions(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := emulator.New(opts...)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if !strings.HasPrefix(srv.URL(), "https://127.0.0.1:") {
+		t.Fatalf("URL = %q, want https with -tls-cert", srv.URL())
+	}
+	pemData, err := os.ReadFile(certFile)
+	if err != nil || !strings.Contains(string(pemData), "BEGIN CERTIFICATE") || strings.Contains(string(pemData), "PRIVATE KEY") {
+		t.Fatalf("-tls-cert file must hold the certificate and nothing secret: %v\n%s", err, pemData)
 	}
 }

@@ -10,8 +10,9 @@ import (
 )
 
 // cancelWith sends one cancel request through client and drains the answer,
-// so that the connection can go back to the client's idle pool.
-func cancelWith(t *testing.T, client *http.Client, s *Server, id string) int {
+// so that the connection can go back to the client's idle pool. The response
+// it returns has its body read and closed.
+func cancelWith(t *testing.T, client *http.Client, s *Server, id string) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPut, s.URL()+cancelPath(id), nil)
 	if err != nil {
@@ -26,7 +27,7 @@ func cancelWith(t *testing.T, client *http.Client, s *Server, id string) int {
 	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode
+	return resp
 }
 
 func seedScheduled(s *Server, n int) []string {
@@ -57,7 +58,7 @@ func TestMetricsCountConnectionsAndRequests(t *testing.T) {
 	reusing := &http.Client{Transport: &http.Transport{}}
 	t.Cleanup(reusing.CloseIdleConnections)
 	for _, id := range ids[:3] {
-		if status := cancelWith(t, reusing, s, id); status != http.StatusOK {
+		if status := cancelWith(t, reusing, s, id).StatusCode; status != http.StatusOK {
 			t.Fatalf("cancel %s: HTTP %d", id, status)
 		}
 	}

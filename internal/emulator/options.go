@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"crypto/tls"
 	"log"
 	"net/http"
 	"time"
@@ -24,6 +25,8 @@ type config struct {
 	linkLifetime         time.Duration
 	logger               *log.Logger
 	latency              time.Duration
+	roundTrip            time.Duration    // network.go
+	tlsCert              *tls.Certificate // network.go
 	tokenThrottleStatus  int
 }
 

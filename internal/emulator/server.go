@@ -122,7 +122,7 @@ func (s *Server) StartOn(addr string) error {
 	s.done = make(chan struct{})
 	go func(srv *http.Server, done chan struct{}) {
 		defer close(done)
-		_ = srv.Serve(ln) // Returns http.ErrServerClosed on Close.
+		_ = s.cfg.serve(srv, ln) // Returns http.ErrServerClosed on Close.
 	}(s.srv, s.done)
 	return nil
 }
@@ -144,15 +144,15 @@ func checkLoopback(addr string) error {
 	return nil
 }
 
-// URL is the base URL, such as "http://127.0.0.1:41234" (no trailing slash),
-// or "" before Start.
+// URL is the base URL, such as "http://127.0.0.1:41234" (no trailing slash;
+// https with WithTLS), or "" before Start.
 func (s *Server) URL() string {
 	s.lifeMu.Lock()
 	defer s.lifeMu.Unlock()
 	if s.ln == nil {
 		return ""
 	}
-	return "http://" + s.ln.Addr().String()
+	return s.cfg.scheme() + "://" + s.ln.Addr().String()
 }
 
 // Close stops the listener, letting in-flight requests finish for a few
