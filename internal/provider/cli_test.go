@@ -3,10 +3,13 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,16 +20,17 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 )
 
-// terraformCLI runs the Terraform CLI on PATH against this provider, served
+// terraformCLI runs the CLI under test (testCLI) against this provider, served
 // in-process and reattached the way terraform-plugin-testing does it (so the
 // race detector and the test's emulator see every call). It is for what a
 // resource.TestStep cannot express: terraform-plugin-testing always passes
 // -parallelism=10 to apply (terraform-exec's default), which overrides any
 // TF_CLI_ARGS_apply, so a test of another parallelism must run the CLI itself.
 type terraformCLI struct {
-	t   *testing.T
-	dir string
-	env []string
+	t    *testing.T
+	path string // the CLI's binary (testCLI)
+	dir  string
+	env  []string
 }
 
 // newTerraformCLI serves p for the calling test and writes config (without a
@@ -34,15 +38,13 @@ type terraformCLI struct {
 // directory.
 func newTerraformCLI(t *testing.T, p provider.Provider, config string) *terraformCLI {
 	t.Helper()
-	if _, err := exec.LookPath("terraform"); err != nil {
-		t.Fatal("the Terraform CLI is not on PATH; acceptance tests need it")
-	}
+	cli := testCLI(t)
 	server := protocol6Server(p)
 	ctx, cancel := context.WithCancel(context.Background())
 	reattach := make(chan *plugin.ReattachConfig)
 	closed := make(chan struct{})
 	go func() {
-		err := tf6server.Serve(Address, func() tfprotov6.ProviderServer { return server },
+		err := tf6server.Serve(cli.providerAddress(), func() tfprotov6.ProviderServer { return server },
 			tf6server.WithDebug(ctx, reattach, closed),
 			tf6server.WithGoPluginLogger(hclog.NewNullLogger()),
 			tf6server.WithLoggingSink(t))
@@ -61,7 +63,7 @@ func newTerraformCLI(t *testing.T, p provider.Provider, config string) *terrafor
 		<-closed
 	})
 
-	reattachJSON, err := json.Marshal(map[string]any{Address: map[string]any{
+	reattachJSON, err := json.Marshal(map[string]any{cli.providerAddress(): map[string]any{
 		"Protocol": cfg.Protocol, "ProtocolVersion": cfg.ProtocolVersion, "Pid": cfg.Pid, "Test": true,
 		"Addr": map[string]string{"Network": cfg.Addr.Network(), "String": cfg.Addr.String()},
 	}})
@@ -78,7 +80,7 @@ terraform {
   }
 }
 `+config)
-	return &terraformCLI{t: t, dir: dir, env: append(os.Environ(),
+	return &terraformCLI{t: t, path: cli.path, dir: dir, env: append(os.Environ(),
 		"TF_REATTACH_PROVIDERS="+string(reattachJSON),
 		"TF_CLI_CONFIG_FILE="+cliConfig,
 		"CHECKPOINT_DISABLE=1",
@@ -91,7 +93,7 @@ terraform {
 // combined output.
 func (c *terraformCLI) run(args ...string) (string, error) {
 	c.t.Helper()
-	cmd := exec.Command("terraform", args...)
+	cmd := exec.Command(c.path, args...)
 	cmd.Dir = c.dir
 	cmd.Env = c.env
 	out, err := cmd.CombinedOutput()
@@ -102,7 +104,7 @@ func (c *terraformCLI) run(args ...string) (string, error) {
 // output going to out.
 func (c *terraformCLI) start(out io.Writer, args ...string) *exec.Cmd {
 	c.t.Helper()
-	cmd := exec.Command("terraform", args...)
+	cmd := exec.Command(c.path, args...)
 	cmd.Dir = c.dir
 	cmd.Env = c.env
 	cmd.Stdout, cmd.Stderr = out, out
@@ -149,4 +151,66 @@ func (c *terraformCLI) state() map[string]map[string]any {
 		out[r.Address] = r.Values
 	}
 	return out
+}
+
+// cliUnderTest is the CLI the acceptance tests drive.
+type cliUnderTest struct {
+	// path is the binary: TF_ACC_TERRAFORM_PATH when set (the variable
+	// terraform-plugin-testing reads, which make test sets from TERRAFORM),
+	// else terraform on PATH.
+	path string
+	// openTofu is true for OpenTofu, which resolves a provider source
+	// without a host to registry.opentofu.org rather than
+	// registry.terraform.io.
+	openTofu bool
+	// version is the first line of `version`, e.g. "Terraform v1.11.4".
+	version string
+}
+
+// providerAddress is the address this CLI gives the provider's source
+// "zohocrm-terraform/zohocrm": the key a reattached provider is served
+// under.
+func (c cliUnderTest) providerAddress() string {
+	if c.openTofu {
+		return "registry.opentofu.org/zohocrm-terraform/zohocrm"
+	}
+	return Address
+}
+
+var (
+	detectCLIOnce sync.Once
+	detectedCLI   cliUnderTest
+	detectCLIErr  error
+)
+
+// testCLI finds and identifies the CLI under test once per test binary; a
+// test that needs it fails (never skips) when there is none.
+func testCLI(t *testing.T) cliUnderTest {
+	t.Helper()
+	detectCLIOnce.Do(func() { detectedCLI, detectCLIErr = detectCLI() })
+	if detectCLIErr != nil {
+		t.Fatalf("acceptance tests need a Terraform or OpenTofu CLI: %v", detectCLIErr)
+	}
+	return detectedCLI
+}
+
+func detectCLI() (cliUnderTest, error) {
+	path := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if path == "" {
+		found, err := exec.LookPath("terraform")
+		if err != nil {
+			return cliUnderTest{}, fmt.Errorf("TF_ACC_TERRAFORM_PATH is not set and terraform is not on PATH: %w", err)
+		}
+		path = found
+	}
+	cmd := exec.Command(path, "version")
+	// A TF_CLI_CONFIG_FILE naming a missing file makes OpenTofu print a
+	// warning before the version; an empty file is the same as none.
+	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1", "TF_CLI_CONFIG_FILE=")
+	out, err := cmd.Output()
+	if err != nil {
+		return cliUnderTest{}, fmt.Errorf("running %s version: %w", path, err)
+	}
+	first, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return cliUnderTest{path: path, openTofu: strings.HasPrefix(first, "OpenTofu"), version: first}, nil
 }

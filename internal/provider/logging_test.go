@@ -69,8 +69,12 @@ func TestAccSecrets_absentFromTraceLog(t *testing.T) {
 	logged := captured.Run
 	// The log must be the real thing, or the test proves nothing: Terraform
 	// core's lines, the provider's RPCs and the client's retry line.
+	coreLine := "[INFO]  Terraform version: " // Terraform core...
+	if testCLI(t).openTofu {
+		coreLine = "[INFO]  OpenTofu version: "
+	}
 	for _, want := range []string{
-		"[INFO]  Terraform version: ",         // Terraform core...
+		coreLine,
 		"[TRACE] sdk.proto: Received request", // ...the provider's RPCs...
 		"zohocrm: Configured the Zoho CRM client",
 		"zohocrm: Retrying Zoho API request", // ...the client's line, through the hook

@@ -19,10 +19,7 @@ func TestAccAuth_tokenCacheAcrossProcesses(t *testing.T) {
 		t.Skip("acceptance test: set TF_ACC=1")
 	}
 	t.Parallel()
-	terraform, err := exec.LookPath("terraform")
-	if err != nil {
-		t.Fatalf("the Terraform CLI must be on PATH: %v", err)
-	}
+	terraform := testCLI(t).path
 	srv := newOAuthEmulator(t)
 	ids := seedBackups(srv, 2)
 	srv.ResetRequests()

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Build the newer CLIs the acceptance suite also runs on (make test-clis) from
+# the Go modules the module proxy serves, into a cache outside the work tree,
+# and print the path of each binary, one a line, in the order asked.
+#
+# Usage: scripts/install-clis.sh [terraform-1.16.4] [tofu-1.12.6]
+#        (no arguments: both)
+#
+# A binary already in the cache is reused, so only a fresh machine pays for
+# the build (about 3 minutes for Terraform and 5 for OpenTofu on 2 cores).
+# Progress goes to stderr; stdout carries only the paths.
+#
+# Why not `go install`: both modules carry replace directives, which go
+# install refuses. So the module is downloaded with `go mod download`, copied
+# to a writable folder and built there.
+#
+# Terraform's module zip lacks the nested modules its go.mod replaces with
+# local paths: the nine remote-state backends under
+# internal/backend/remote-state/ (azure, consul, cos, gcs, kubernetes, oci,
+# oss, pg, s3) and internal/legacy, which only they use. Terraform is built
+# without those backends: their registrations leave
+# internal/backend/init/init.go and their require and replace lines leave
+# go.mod. Nothing in this project uses a remote backend.
+set -euo pipefail
+
+TERRAFORM_VERSION="1.16.4"
+TOFU_VERSION="1.12.6"
+
+cache="${ZOHOCRM_CLI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-zohocrm/clis}"
+mkdir -p "$cache"
+
+log() { echo "install-clis: $*" >&2; }
+
+# module_copy MODULE VERSION DEST: a writable copy of the module's source.
+module_copy() {
+	local module="$1" version="$2" dest="$3" dir
+	dir="$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+	[[ -n "$dir" && -d "$dir" ]] || { log "go mod download $module@$version gave no source folder"; return 1; }
+	rm -rf "$dest"
+	cp -r "$dir" "$dest"
+	chmod -R u+w "$dest"
+}
+
+build_terraform() {
+	local out="$cache/terraform-$TERRAFORM_VERSION/terraform" src="$cache/src/terraform-$TERRAFORM_VERSION"
+	if [[ -x "$out" ]]; then
+		echo "$out"
+		return 0
+	fi
+	log "building Terraform $TERRAFORM_VERSION into $out (about 3 minutes on a fresh machine)"
+	local start=$SECONDS
+	mkdir -p "$cache/src" "$(dirname "$out")"
+	module_copy github.com/hashicorp/terraform "v$TERRAFORM_VERSION" "$src"
+	local backends="azure consul cos gcs kubernetes oci oss pg s3" b
+	for b in $backends; do
+		# go.mod: the require line and the replace line of each missing module.
+		sed -i "\#github.com/hashicorp/terraform/internal/backend/remote-state/$b #d" "$src/go.mod"
+	done
+	sed -i '\#github.com/hashicorp/terraform/internal/legacy #d' "$src/go.mod"
+	# init.go: the imports and the registrations of the missing backends.
+	local init="$src/internal/backend/init/init.go"
+	sed -i -E \
+		-e '/backend(Azure|Consul|Cos|GCS|Kubernetes|OCI|OSS|Pg|S3) "github.com/d' \
+		-e '/"(azurerm|consul|cos|gcs|kubernetes|oss|pg|s3|oci)": +func\(\)/d' \
+		"$init"
+	(cd "$src" && GOFLAGS=-mod=mod go build -trimpath \
+		-ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" -o "$out.tmp" .)
+	mv "$out.tmp" "$out"
+	rm -rf "$src"
+	log "built $("$out" version | head -n 1) in $((SECONDS - start))s"
+	echo "$out"
+}
+
+build_tofu() {
+	local out="$cache/tofu-$TOFU_VERSION/tofu" src="$cache/src/tofu-$TOFU_VERSION"
+	if [[ -x "$out" ]]; then
+		echo "$out"
+		return 0
+	fi
+	log "building OpenTofu $TOFU_VERSION into $out (about 5 minutes on a fresh machine)"
+	local start=$SECONDS
+	mkdir -p "$cache/src" "$(dirname "$out")"
+	module_copy github.com/opentofu/opentofu "v$TOFU_VERSION" "$src"
+	(cd "$src" && go build -trimpath \
+		-ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" -o "$out.tmp" ./cmd/tofu)
+	mv "$out.tmp" "$out"
+	rm -rf "$src"
+	log "built $("$out" version | head -n 1) in $((SECONDS - start))s"
+	echo "$out"
+}
+
+clis=("$@")
+if [[ ${#clis[@]} -eq 0 ]]; then
+	clis=("terraform-$TERRAFORM_VERSION" "tofu-$TOFU_VERSION")
+fi
+for cli in "${clis[@]}"; do
+	case "$cli" in
+		"terraform-$TERRAFORM_VERSION") build_terraform ;;
+		"tofu-$TOFU_VERSION") build_tofu ;;
+		*)
+			log "unknown CLI '$cli' (known: terraform-$TERRAFORM_VERSION tofu-$TOFU_VERSION)"
+			exit 2
+			;;
+	esac
+done
