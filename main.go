@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"log"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
@@ -9,13 +10,22 @@ import (
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/provider"
 )
 
-// version is set by goreleaser at release time (-X main.version=...).
-var version = "dev"
+// version and commit are set by goreleaser at release time
+// (-X main.version=... -X main.commit=...).
+var (
+	version = "dev"
+	commit  = "none"
+)
 
 func main() {
-	var debug bool
+	var debug, showVersion bool
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve (prints TF_REATTACH_PROVIDERS)")
+	flag.BoolVar(&showVersion, "version", false, "print the provider's version and the commit it was built from, and exit")
 	flag.Parse()
+	if showVersion {
+		fmt.Printf("terraform-provider-zohocrm %s (commit %s)\n", version, commit)
+		return
+	}
 
 	provider.TurnOffUnwantedLogs()
 	// What providerserver.Serve does for protocol 6, with the provider's own

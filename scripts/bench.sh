@@ -6,12 +6,13 @@
 # Extra arguments go to the harness, e.g.:
 #   bash scripts/bench.sh -sizes 10,100 -repeats 1 -out build/bench-quick.md
 # Everything it writes is under build/ (git-ignored), plus the report.
+# The Terraform CLI is the one TERRAFORM names (default: terraform on PATH).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-for tool in go terraform curl; do
-  command -v "$tool" >/dev/null || { echo "bench: '$tool' is not on PATH" >&2; exit 1; }
+for tool in go curl "${TERRAFORM:-terraform}"; do
+  command -v "$tool" >/dev/null || { echo "bench: '$tool' is not on PATH (TERRAFORM names the Terraform CLI)" >&2; exit 1; }
 done
 mkdir -p build
 go build -o build/zohocrm-bench ./cmd/zohocrm-bench

@@ -4,6 +4,10 @@
 #
 #   1. build the provider and install it into a local filesystem mirror, so
 #      `terraform init` resolves zohocrm-terraform/zohocrm offline;
+#
+# The CLI is the one TERRAFORM names (a command on PATH or a path; default
+# terraform): Terraform >= 1.11 or OpenTofu, which asks the mirror for
+# registry.opentofu.org/... where Terraform asks for registry.terraform.io/...
 #   2. start the emulator on loopback with one scheduled backup;
 #   3. terraform init + apply examples/demo with the discover-then-cancel
 #      example: the zohocrm_backup data source finds the scheduled backup, and
@@ -24,9 +28,15 @@ os_arch="$(go env GOOS)_$(go env GOARCH)"
 if [[ -t 1 ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
 step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$plain"; }
 
-for tool in go terraform curl jq; do
+for tool in go curl jq; do
   command -v "$tool" >/dev/null || { echo "demo: '$tool' is not on PATH" >&2; exit 1; }
 done
+cli=$(command -v "${TERRAFORM:-terraform}") || { echo "demo: TERRAFORM='${TERRAFORM:-terraform}' is not a CLI on PATH nor an executable path" >&2; exit 1; }
+# Run the CLI as terraform, whichever it is.
+terraform() { "$cli" "$@"; }
+cli_version=$(TF_CLI_CONFIG_FILE="" "$cli" version | head -n 1)
+registry_host="registry.terraform.io"
+[[ $cli_version == OpenTofu* ]] && registry_host="registry.opentofu.org"
 
 emulator_pid=""
 cleanup() {
@@ -40,8 +50,8 @@ trap cleanup EXIT
 rm -rf "$work"
 mkdir -p "$work/mirror" "$work/config"
 
-step "Building the provider $version and the emulator"
-plugin_dir="$work/mirror/registry.terraform.io/zohocrm-terraform/zohocrm/$version/$os_arch"
+step "Building the provider $version and the emulator (for $cli_version)"
+plugin_dir="$work/mirror/$registry_host/zohocrm-terraform/zohocrm/$version/$os_arch"
 mkdir -p "$plugin_dir"
 (cd "$root" && go build -ldflags "-X main.version=$version" -o "$plugin_dir/terraform-provider-zohocrm_v$version" .)
 (cd "$root" && go build -o "$work/zohocrm-emulator" ./cmd/zohocrm-emulator)
@@ -51,7 +61,7 @@ cat >"$work/terraformrc" <<HCL
 provider_installation {
   filesystem_mirror {
     path    = "$work/mirror"
-    include = ["registry.terraform.io/zohocrm-terraform/zohocrm"]
+    include = ["$registry_host/zohocrm-terraform/zohocrm"]
   }
 }
 HCL

@@ -67,7 +67,7 @@ build_terraform() {
 		-ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" -o "$out.tmp" .)
 	mv "$out.tmp" "$out"
 	rm -rf "$src"
-	log "built $("$out" version | head -n 1) in $((SECONDS - start))s"
+	log "built $(TF_CLI_CONFIG_FILE= "$out" version | head -n 1) in $((SECONDS - start))s"
 	echo "$out"
 }
 
@@ -85,7 +85,7 @@ build_tofu() {
 		-ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" -o "$out.tmp" ./cmd/tofu)
 	mv "$out.tmp" "$out"
 	rm -rf "$src"
-	log "built $("$out" version | head -n 1) in $((SECONDS - start))s"
+	log "built $(TF_CLI_CONFIG_FILE= "$out" version | head -n 1) in $((SECONDS - start))s"
 	echo "$out"
 }
 

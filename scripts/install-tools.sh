@@ -3,13 +3,14 @@
 # but only when a tool is missing there or is at another version, so a fresh
 # machine gets them and a warm one skips the minutes of compiling.
 #
-# Usage: scripts/install-tools.sh [golangci-lint] [goreleaser]
-#        (no arguments: both)
+# Usage: scripts/install-tools.sh [golangci-lint] [goreleaser] [actionlint]
+#        (no arguments: all three)
 # Callers run the tools as "$(go env GOPATH)/bin/<tool>" (PATH may lack that dir).
 set -euo pipefail
 
 GOLANGCI_LINT_VERSION="v2.15.0"
 GORELEASER_VERSION="v2.16.0"
+ACTIONLINT_VERSION="v1.7.12"
 
 # First GOPATH entry, as `go install` uses it when GOBIN is unset.
 gopath="$(go env GOPATH)"
@@ -25,6 +26,8 @@ installed_version() {
 		golangci-lint) out="$("$bin" version 2>/dev/null || true)" ;;
 		# goreleaser prints an ASCII banner, then "GitVersion:    v2.16.0" (or "2.16.0").
 		goreleaser) out="$("$bin" --version 2>/dev/null || true)" ;;
+		# "v1.7.12" on the first line, then how it was installed.
+		actionlint) out="$("$bin" -version 2>/dev/null || true)" ;;
 	esac
 	grep -oE 'v?[0-9]+\.[0-9]+\.[0-9]+' <<<"$out" | head -n 1 | sed 's/^v*/v/' || true
 }
@@ -40,8 +43,12 @@ install_tool() {
 			want="$GORELEASER_VERSION"
 			pkg="github.com/goreleaser/goreleaser/v2"
 			;;
+		actionlint)
+			want="$ACTIONLINT_VERSION"
+			pkg="github.com/rhysd/actionlint/cmd/actionlint"
+			;;
 		*)
-			echo "install-tools: unknown tool '$tool' (known: golangci-lint goreleaser)" >&2
+			echo "install-tools: unknown tool '$tool' (known: golangci-lint goreleaser actionlint)" >&2
 			return 2
 			;;
 	esac
@@ -74,7 +81,7 @@ install_tool() {
 
 tools=("$@")
 if [[ ${#tools[@]} -eq 0 ]]; then
-	tools=(golangci-lint goreleaser)
+	tools=(golangci-lint goreleaser actionlint)
 fi
 for t in "${tools[@]}"; do
 	install_tool "$t"

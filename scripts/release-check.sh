@@ -58,12 +58,16 @@ grep -qE -- "-trimpath=true" <<<"$buildinfo" \
 	|| { echo "release-check: binary was not built with -trimpath" >&2; fail=1; }
 LC_ALL=C grep -aqF -- "$version" "$bin" \
 	|| { echo "release-check: version string '$version' not found in the binary: is main.version still set by -X main.version?" >&2; fail=1; }
+# The binary reports what goreleaser stamped into it (-X main.version, -X main.commit).
+reported="$("$bin" -version)"
+[[ $reported == *"$version"*"$(git rev-parse HEAD)"* ]] \
+	|| { echo "release-check: '$bin -version' says '$reported'; want version $version and commit $(git rev-parse HEAD)" >&2; fail=1; }
 if [[ $fail -ne 0 ]]; then
 	echo "$buildinfo" >&2
 	exit 1
 fi
 
 echo "    binary:  $bin ($(du -h "$bin" | cut -f1))"
-echo "    version: $version (embedded as main.version)"
+echo "    version: $version (embedded as main.version); -version says: $reported"
 echo "    built:   $(go version "$bin" | sed 's/^[^:]*: //'), $(grep -oE '(GOOS|GOARCH)=[^[:space:]]+' <<<"$buildinfo" | tr '\n' ' ')CGO_ENABLED=0, -trimpath"
 echo "release-check: OK"

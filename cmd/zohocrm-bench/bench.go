@@ -107,8 +107,8 @@ func newBench(ctx context.Context, work string, logger *log.Logger) (*bench, err
 		return nil, fmt.Errorf("emptying %s: %w", work, err)
 	}
 	b := &bench{work: work, logger: logger, records: filepath.Join(work, "launches.jsonl")}
-	if _, err := exec.LookPath("terraform"); err != nil {
-		return nil, errors.New("'terraform' is not on PATH: the benchmark drives the Terraform CLI (>= 1.11)")
+	if _, err := exec.LookPath(terraformCLI()); err != nil {
+		return nil, fmt.Errorf("TERRAFORM=%q is not a CLI on PATH nor an executable path: the benchmark drives the Terraform CLI (>= 1.11)", terraformCLI())
 	}
 	if _, err := exec.LookPath("curl"); err != nil {
 		return nil, errors.New("'curl' is not on PATH: the workaround configuration runs it")
@@ -176,6 +176,16 @@ func (b *bench) makeCertificate() error {
 // terraformEnv is the caller's environment without anything that changes how
 // Terraform or the provider behaves (TF_LOG, a CLI config, plugin caches,
 // provider settings), plus the settings every run uses.
+// terraformCLI is the Terraform CLI the benchmark and its tests run: the one
+// TERRAFORM names (a command on PATH or a path; make sets it), else
+// terraform on PATH.
+func terraformCLI() string {
+	if cli := os.Getenv("TERRAFORM"); cli != "" {
+		return cli
+	}
+	return "terraform"
+}
+
 func terraformEnv(base []string) []string {
 	var env []string
 	for _, kv := range base {
@@ -321,7 +331,7 @@ func (t terraformRunner) run(ctx context.Context, args ...string) (terraformRun,
 	fmt.Fprintf(logFile, "\n$ terraform %s\n", strings.Join(args, " "))
 
 	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "terraform", args...)
+	cmd := exec.CommandContext(ctx, terraformCLI(), args...)
 	cmd.Dir, cmd.Env, cmd.Stdout = t.dir, t.env, logFile
 	cmd.Stderr = io.MultiWriter(logFile, &stderr)
 	// Its own process group, so that an interrupted run takes Terraform, the

@@ -31,7 +31,7 @@ func describeMachine(ctx context.Context) machine {
 		OS:        strings.Trim(firstField("/etc/os-release", "PRETTY_NAME", "="), `"`),
 		Kernel:    strings.TrimSpace(readFile("/proc/sys/kernel/osrelease")),
 		Go:        runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH,
-		Terraform: firstLine(ctx, "terraform", "version"),
+		Terraform: firstLine(ctx, terraformCLI(), "version"),
 		Curl:      firstWords(firstLine(ctx, "curl", "--version"), 2),
 	}
 }

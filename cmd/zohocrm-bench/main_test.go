@@ -60,8 +60,8 @@ func TestMeasurementPlanInterleavesScenarios(t *testing.T) {
 // TestConfigurationsAreValid runs terraform validate on each configuration,
 // which needs no provider for the floor and the workaround.
 func TestConfigurationsAreValid(t *testing.T) {
-	if _, err := exec.LookPath("terraform"); err != nil {
-		t.Fatal("terraform is not on PATH")
+	if _, err := exec.LookPath(terraformCLI()); err != nil {
+		t.Fatalf("no Terraform CLI: %v", err)
 	}
 	for _, tc := range []struct {
 		s               scenario
@@ -82,7 +82,7 @@ func TestConfigurationsAreValid(t *testing.T) {
 			t.Fatalf("%s main.tf lacks %q (%v):\n%s", s, tc.curlMustInclude, err, mainTF)
 		}
 		for _, args := range [][]string{{"init", "-backend=false", "-input=false"}, {"validate", "-no-color"}} {
-			cmd := exec.Command("terraform", args...)
+			cmd := exec.Command(terraformCLI(), args...)
 			cmd.Dir, cmd.Env = dir, terraformEnv(os.Environ())
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("%s: terraform %s: %v\n%s", s, args[0], err, out)

@@ -177,6 +177,29 @@ func (c cliUnderTest) providerAddress() string {
 	return Address
 }
 
+// TestMain tells terraform-plugin-testing where the CLI under test looks for
+// this provider. It serves the in-process provider under
+// registry.terraform.io/{-,hashicorp}/zohocrm unless TF_ACC_PROVIDER_HOST
+// and TF_ACC_PROVIDER_NAMESPACE say otherwise, but OpenTofu resolves a
+// provider without a source to registry.opentofu.org/hashicorp/zohocrm, and
+// refuses the legacy namespace "-" outside that host, so every test would
+// fail at init. Values set by the caller win.
+func TestMain(m *testing.M) {
+	if os.Getenv("TF_ACC") != "" {
+		if cli, err := detectCLI(); err == nil && cli.openTofu {
+			setEnvUnlessSet("TF_ACC_PROVIDER_HOST", "registry.opentofu.org")
+			setEnvUnlessSet("TF_ACC_PROVIDER_NAMESPACE", "hashicorp")
+		}
+	}
+	os.Exit(m.Run())
+}
+
+func setEnvUnlessSet(key, value string) {
+	if os.Getenv(key) == "" {
+		_ = os.Setenv(key, value)
+	}
+}
+
 var (
 	detectCLIOnce sync.Once
 	detectedCLI   cliUnderTest
