@@ -3,8 +3,10 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -184,7 +186,16 @@ func (c cliUnderTest) providerAddress() string {
 // provider without a source to registry.opentofu.org/hashicorp/zohocrm, and
 // refuses the legacy namespace "-" outside that host, so every test would
 // fail at init. Values set by the caller win.
+//
+// A TF_CLI_CONFIG_FILE that names a missing file is dropped: OpenTofu warns
+// about it on stdout, which breaks terraform-exec's reading of its output,
+// and no file is the same as an empty one.
 func TestMain(m *testing.M) {
+	if path := os.Getenv("TF_CLI_CONFIG_FILE"); path != "" {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			_ = os.Unsetenv("TF_CLI_CONFIG_FILE")
+		}
+	}
 	if os.Getenv("TF_ACC") != "" {
 		if cli, err := detectCLI(); err == nil && cli.openTofu {
 			setEnvUnlessSet("TF_ACC_PROVIDER_HOST", "registry.opentofu.org")
