@@ -23,8 +23,29 @@ func NewProtocol6Server(version string) func() tfprotov6.ProviderServer {
 
 // protocol6Server is the one place a server of this provider is made, so
 // that main.go and every test serve it the same way.
+//
+// terraform-plugin-go finds optional RPCs (actions, list resources, state
+// stores) by asserting the served value to tfprotov6.ProviderServerWith*
+// interfaces, so the wrapper must expose every one the framework's server
+// implements. Should a framework release drop one of them, the framework's
+// server is served as it is: the memory fix is lost, nothing is hidden.
+// TestServedServerHidesNoOptionalInterface catches an interface added by a
+// new terraform-plugin-go that frameworkServer does not name yet.
 func protocol6Server(p provider.Provider) tfprotov6.ProviderServer {
-	return requestContextReleaser{ProviderServer: providerserver.NewProtocol6(p)()}
+	server := providerserver.NewProtocol6(p)()
+	full, ok := server.(frameworkServer)
+	if !ok {
+		return server
+	}
+	return requestContextReleaser{frameworkServer: full}
+}
+
+// frameworkServer is every optional server interface terraform-plugin-go
+// (v0.31.0) declares, all of which the framework's server implements.
+type frameworkServer interface {
+	tfprotov6.ProviderServerWithActions
+	tfprotov6.ProviderServerWithListResource
+	tfprotov6.ProviderServerWithStateStores
 }
 
 // requestContextReleaser works around terraform-plugin-framework (v1.19.0)
@@ -49,39 +70,39 @@ func protocol6Server(p provider.Provider) tfprotov6.ProviderServer {
 // fails once the framework stops retaining contexts, which is the signal to
 // remove this type.
 type requestContextReleaser struct {
-	tfprotov6.ProviderServer
+	frameworkServer
 }
 
 func (s requestContextReleaser) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
-	return withReleasableContext(ctx, req, s.ProviderServer.ValidateResourceConfig)
+	return withReleasableContext(ctx, req, s.frameworkServer.ValidateResourceConfig)
 }
 
 func (s requestContextReleaser) UpgradeResourceState(ctx context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
-	return withReleasableContext(ctx, req, s.ProviderServer.UpgradeResourceState)
+	return withReleasableContext(ctx, req, s.frameworkServer.UpgradeResourceState)
 }
 
 func (s requestContextReleaser) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
-	return withReleasableContext(ctx, req, s.ProviderServer.ReadResource)
+	return withReleasableContext(ctx, req, s.frameworkServer.ReadResource)
 }
 
 func (s requestContextReleaser) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
-	return withReleasableContext(ctx, req, s.ProviderServer.PlanResourceChange)
+	return withReleasableContext(ctx, req, s.frameworkServer.PlanResourceChange)
 }
 
 func (s requestContextReleaser) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
-	return withReleasableContext(ctx, req, s.ProviderServer.ApplyResourceChange)
+	return withReleasableContext(ctx, req, s.frameworkServer.ApplyResourceChange)
 }
 
 func (s requestContextReleaser) ImportResourceState(ctx context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
-	return withReleasableContext(ctx, req, s.ProviderServer.ImportResourceState)
+	return withReleasableContext(ctx, req, s.frameworkServer.ImportResourceState)
 }
 
 func (s requestContextReleaser) ValidateDataResourceConfig(ctx context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
-	return withReleasableContext(ctx, req, s.ProviderServer.ValidateDataResourceConfig)
+	return withReleasableContext(ctx, req, s.frameworkServer.ValidateDataResourceConfig)
 }
 
 func (s requestContextReleaser) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
-	return withReleasableContext(ctx, req, s.ProviderServer.ReadDataSource)
+	return withReleasableContext(ctx, req, s.frameworkServer.ReadDataSource)
 }
 
 // withReleasableContext runs one RPC with a weakContext of ctx, keeping ctx
