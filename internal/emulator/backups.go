@@ -50,6 +50,9 @@ type Backup struct {
 type backupRecord struct {
 	Backup
 	repeatType string // history repeat_type: immediate, weekly, biweekly, monthly
+	// finishesAt is when an immediate backup made by POST /backup leaves
+	// INPROGRESS for the configured outcome; zero for every other backup.
+	finishesAt time.Time
 }
 
 func (b *Backup) clone() Backup {
@@ -130,6 +133,7 @@ func (s *Server) SetStatus(id, status string) error {
 func (s *Server) Backup(id string) (Backup, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.finishImmediateBackups()
 	b, ok := s.byID[id]
 	if !ok {
 		return Backup{}, false
@@ -142,6 +146,7 @@ func (s *Server) Backup(id string) (Backup, bool) {
 func (s *Server) Latest() (Backup, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.finishImmediateBackups()
 	b := s.latest()
 	if b == nil {
 		return Backup{}, false
@@ -153,6 +158,7 @@ func (s *Server) Latest() (Backup, bool) {
 func (s *Server) Backups() []Backup {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.finishImmediateBackups()
 	out := make([]Backup, len(s.backups))
 	for i, b := range s.backups {
 		out[i] = b.clone()
@@ -269,7 +275,22 @@ func (s *Server) schedule(c *call) response {
 		return errLimitExceeded()
 	}
 	b := s.createBackup(rule, parsed)
+	if parsed == nil {
+		b.finishesAt = s.now().Add(s.cfg.immediateDuration)
+	}
 	return backupSuccess(msgScheduled, b.ID)
+}
+
+// finishImmediateBackups ends the immediate backups whose run time has
+// passed by the emulator clock, as Zoho ends them while no one is looking.
+// Callers hold s.mu.
+func (s *Server) finishImmediateBackups() {
+	now := s.now()
+	for _, b := range s.backups {
+		if b.Status == StatusInProgress && !b.finishesAt.IsZero() && !now.Before(b.finishesAt) {
+			s.transition(b, s.cfg.immediateOutcome)
+		}
+	}
 }
 
 // parseScheduleBody reads POST /backup's body. An empty body means "back up

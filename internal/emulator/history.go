@@ -48,6 +48,7 @@ func (s *Server) addHistory(b *backupRecord, state, action string) {
 func (s *Server) History() []HistoryEntry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.finishImmediateBackups()
 	out := slices.Clone(s.history)
 	slices.Reverse(out)
 	return out

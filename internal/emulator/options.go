@@ -28,6 +28,10 @@ type config struct {
 	roundTrip            time.Duration    // network.go
 	tlsCert              *tls.Certificate // network.go
 	tokenThrottleStatus  int
+	// immediateDuration and immediateOutcome: how long an immediate backup
+	// scheduled through POST /backup runs, and how it ends.
+	immediateDuration time.Duration
+	immediateOutcome  string
 }
 
 // Defaults mirror Zoho's samples: the requester, zgid and +05:30 zone are the
@@ -45,6 +49,8 @@ func defaultConfig() config {
 		dataFiles:            1,
 		attachmentFiles:      1,
 		linkLifetime:         7 * 24 * time.Hour, // "active for 7 days" (help doc).
+		immediateDuration:    10 * time.Minute,
+		immediateOutcome:     StatusCompleted,
 	}
 }
 
@@ -147,4 +153,18 @@ func WithLogger(l *log.Logger) Option {
 // 200 (default, per Zoho's Kaizen #43) or 400 (seen by a third party).
 func WithTokenThrottleStatus(status int) Option {
 	return func(c *config) { c.tokenThrottleStatus = status }
+}
+
+// WithImmediateBackup sets how long an immediate backup, scheduled through
+// POST /backup with an empty body, stays INPROGRESS by the emulator clock
+// (default 10 minutes), and the status it then reaches: COMPLETED (default,
+// with download links) or FAILED. Tests move the clock with AdvanceClock.
+// Backups made by SeedBackup keep the status they were given.
+func WithImmediateBackup(duration time.Duration, outcome string) Option {
+	return func(c *config) {
+		c.immediateDuration = duration
+		if outcome == StatusCompleted || outcome == StatusFailed {
+			c.immediateOutcome = outcome
+		}
+	}
 }

@@ -112,6 +112,7 @@ func (s *Server) handleAPI(c *call) response {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.finishImmediateBackups()
 	info, ok := s.tokens[token]
 	if !ok || info.expiredAt(s.now()) {
 		return errInvalidToken()
