@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -47,6 +48,7 @@ var (
 	_ provider.Provider                       = (*zohocrmProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*zohocrmProvider)(nil)
 	_ provider.ProviderWithConfigValidators   = (*zohocrmProvider)(nil)
+	_ provider.ProviderWithActions            = (*zohocrmProvider)(nil)
 )
 
 type zohocrmProvider struct {
@@ -56,6 +58,10 @@ type zohocrmProvider struct {
 	// backoff overrides the client's backoff durations (not max_retries);
 	// zero values keep the defaults. Only tests set it, to retry quickly.
 	backoff zoho.RetryPolicy
+	// statusPollInterval, when set, replaces the poll_interval of the
+	// zohocrm_backup_start action, whose configuration may not go under
+	// 5 seconds. Only tests set it, so that they do not wait real minutes.
+	statusPollInterval time.Duration
 }
 
 // New returns the provider factory that main.go serves.
@@ -193,10 +199,11 @@ func (p *zohocrmProvider) Configure(ctx context.Context, req provider.ConfigureR
 		"max_retries": settings.maxRetries, "request_timeout": settings.requestTimeout.String(),
 	})
 
-	data := &providerData{client: client, tokens: refreshing, apiDomain: settings.apiDomain}
+	data := &providerData{client: client, tokens: refreshing, apiDomain: settings.apiDomain, statusPollInterval: p.statusPollInterval}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data
+	resp.ActionData = data
 }
 
 func (p *zohocrmProvider) Resources(context.Context) []func() resource.Resource {
@@ -220,6 +227,14 @@ func (p *zohocrmProvider) EphemeralResources(context.Context) []func() ephemeral
 	}
 }
 
+// Actions are served to Terraform 1.14 and later; other CLIs never ask.
+func (p *zohocrmProvider) Actions(context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewBackupCancelAction,
+		NewBackupStartAction,
+	}
+}
+
 func (p *zohocrmProvider) ConfigValidators(context.Context) []provider.ConfigValidator {
 	return []provider.ConfigValidator{oneAuthenticationMethod{}}
 }
@@ -231,6 +246,8 @@ type providerData struct {
 	// credentials; the zohocrm_access_token ephemeral resource reads it.
 	tokens    *zoho.RefreshingTokenSource
 	apiDomain string
+	// statusPollInterval is zohocrmProvider.statusPollInterval.
+	statusPollInterval time.Duration
 }
 
 // settings are the provider arguments after HCL, environment and defaults.

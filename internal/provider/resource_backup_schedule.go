@@ -9,10 +9,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -23,6 +25,7 @@ var (
 	_ resource.Resource                = (*backupScheduleResource)(nil)
 	_ resource.ResourceWithConfigure   = (*backupScheduleResource)(nil)
 	_ resource.ResourceWithImportState = (*backupScheduleResource)(nil)
+	_ resource.ResourceWithIdentity    = (*backupScheduleResource)(nil)
 )
 
 // backupScheduleResource is a scheduled (or immediate) backup: created with
@@ -43,6 +46,31 @@ type backupScheduleModel struct {
 	ScheduledDate types.String   `tfsdk:"scheduled_date"`
 	StartDate     types.String   `tfsdk:"start_date"`
 	Timeouts      timeouts.Value `tfsdk:"timeouts"`
+}
+
+// backupScheduleIdentity is the resource identity (Terraform 1.12+): the
+// backup's id, which is all an import block needs to adopt a schedule.
+type backupScheduleIdentity struct {
+	ID types.String `tfsdk:"id"`
+}
+
+func (r *backupScheduleResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"id": identityschema.StringAttribute{
+				RequiredForImport: true,
+				Description:       "The backup's id, a string of decimal digits such as 4876876000001593003.",
+			},
+		},
+	}
+}
+
+// setIdentity records the backup's id as the identity, where the CLI keeps
+// identities (Terraform 1.12 and later; older CLIs send none).
+func setIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, id types.String, diags *diag.Diagnostics) {
+	if identity != nil {
+		diags.Append(identity.Set(ctx, backupScheduleIdentity{ID: id})...)
+	}
 }
 
 func (r *backupScheduleResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -162,6 +190,7 @@ func (r *backupScheduleResource) Create(ctx context.Context, req resource.Create
 		plan.setBackup(backup)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, plan.ID, &resp.Diagnostics)
 }
 
 // Read refreshes the status and dates. Zoho reports only the latest backup:
@@ -180,6 +209,9 @@ func (r *backupScheduleResource) Read(ctx context.Context, req resource.ReadRequ
 		return
 	}
 
+	// The framework wants an identity after every read, even one that
+	// removes the resource; a state from before identities gets one here.
+	setIdentity(ctx, resp.Identity, state.ID, &resp.Diagnostics)
 	backup, err := r.client.GetBackup(ctx)
 	if err != nil {
 		addZohoError(ctx, &resp.Diagnostics, fmt.Sprintf("Failed to read backup %s", state.ID.ValueString()), err)
@@ -232,6 +264,7 @@ func (r *backupScheduleResource) Update(ctx context.Context, req resource.Update
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, plan.ID, &resp.Diagnostics)
 }
 
 // Delete cancels the backup. One that is already cancelled, or that Zoho no
@@ -271,12 +304,23 @@ func (r *backupScheduleResource) Delete(ctx context.Context, req resource.Delete
 	}
 }
 
-// ImportState adopts the latest backup by its id, after checking with GET
-// /backup that it is the latest one (Zoho reports no other) and still live.
+// ImportState adopts the latest backup by its id, given as the import id
+// or as the identity of an import block, after checking with GET /backup
+// that it is the latest one (Zoho reports no other) and still live. It
+// makes no other request.
 func (r *backupScheduleResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	id := req.ID
+	if id == "" && req.Identity != nil {
+		var identity backupScheduleIdentity
+		resp.Diagnostics.Append(req.Identity.Get(ctx, &identity)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		id = identity.ID.ValueString()
+	}
 	if err := zoho.ValidateBackupID(id); err != nil {
-		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("Import zohocrm_backup_schedule by the backup's id: %s.", err))
+		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("Import zohocrm_backup_schedule by the backup's id "+
+			"(the import id, or identity = { id = \"...\" } in an import block): %s.", err))
 		return
 	}
 	if !requireClient(r.client, &resp.Diagnostics) {
@@ -308,6 +352,7 @@ func (r *backupScheduleResource) ImportState(ctx context.Context, req resource.I
 	} {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(attribute), value)...)
 	}
+	setIdentity(ctx, resp.Identity, state.ID, &resp.Diagnostics)
 }
 
 // addScheduleError reports a failed POST /backup. BACKUP_ALREADY_SCHEDULED

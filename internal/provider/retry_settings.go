@@ -31,12 +31,17 @@ func parseMaxRetries(s string) (int, error) {
 
 // parseRequestTimeout reads request_timeout, from configuration or the environment.
 func parseRequestTimeout(s string) (time.Duration, error) {
+	return parseDurationBetween(s, minRequestTimeout, maxRequestTimeout)
+}
+
+// parseDurationBetween reads a duration setting and checks its bounds.
+func parseDurationBetween(s string, minimum, maximum time.Duration) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		return 0, fmt.Errorf("%q is not a duration: use a number with a unit, such as \"30s\" or \"2m\"", s)
 	}
-	if d < minRequestTimeout || d > maxRequestTimeout {
-		return 0, fmt.Errorf("%q is out of range: use a duration from %s to %s", s, minRequestTimeout, maxRequestTimeout)
+	if d < minimum || d > maximum {
+		return 0, fmt.Errorf("%q is out of range: use a duration from %s to %s", s, minimum, maximum)
 	}
 	return d, nil
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
@@ -71,11 +72,17 @@ func rruleValidator() validator.String {
 }
 
 func requestTimeoutValidator() validator.String {
+	return durationValidator("Invalid request timeout", minRequestTimeout, maxRequestTimeout, "30s")
+}
+
+// durationValidator accepts a duration from minimum to maximum; example
+// completes the description.
+func durationValidator(summary string, minimum, maximum time.Duration, example string) validator.String {
 	return stringCheck{
-		summary:     "Invalid request timeout",
-		description: fmt.Sprintf("value must be a duration from %s to %s, such as 30s", minRequestTimeout, maxRequestTimeout),
+		summary:     summary,
+		description: fmt.Sprintf("value must be a duration from %s to %s, such as %s", minimum, maximum, example),
 		check: func(s string) error {
-			_, err := parseRequestTimeout(s)
+			_, err := parseDurationBetween(s, minimum, maximum)
 			return err
 		},
 	}
