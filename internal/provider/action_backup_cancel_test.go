@@ -1,11 +1,15 @@
 package provider
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/emulator"
 )
@@ -106,3 +110,50 @@ func TestProtocol_cancelActionFailures(t *testing.T) {
 		})
 	}
 }
+
+// An action_trigger on a terraform_data holding the backup id cancels the
+// backup when the terraform_data is created (one PUT); the next apply, with
+// nothing to replace, makes no request at all.
+func TestAccBackupCancelAction_trigger(t *testing.T) {
+	srv := newEmulator(t)
+	id := srv.SeedBackup(emulator.StatusScheduled, "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO").ID
+	config := providerBlock(srv.URL(), testToken) + fmt.Sprintf(`
+resource "terraform_data" "latest_backup" {
+  input = %[1]q
+  lifecycle {
+    action_trigger {
+      events  = [after_create]
+      actions = [action.zohocrm_backup_cancel.latest]
+    }
+  }
+}
+
+action "zohocrm_backup_cancel" "latest" {
+  config {
+    backup_id = %[1]q
+  }
+}
+`, id)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: resource.ComposeTestCheckFunc(
+					checkRequestCount(srv, 1),
+					checkCancelCount(srv, id, 1),
+					checkBackupStatus(srv, id, emulator.StatusStopped),
+				),
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+				Check: checkRequestCount(srv, 1),
+			},
+		},
+	})
+}
+

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/emulator"
 )
@@ -567,4 +568,48 @@ func TestAccBackupSchedule_destroyAlreadyGone(t *testing.T) {
 			})
 		})
 	}
+}
+
+// An import block with identity = { id = ... } adopts a seeded schedule:
+// the plan imports it with no change, the apply makes no POST or PUT, and
+// the state and identity hold the backup (Terraform 1.12+ knows identities;
+// the gate is 1.14, where CI runs the action tests too). A second step
+// imports by identity again, as terraform-plugin-testing's
+// ImportBlockWithResourceIdentity does.
+func TestAccBackupSchedule_importBlockWithIdentity(t *testing.T) {
+	srv := newEmulator(t)
+	const rule = "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR"
+	id := srv.SeedBackup(emulator.StatusScheduled, rule).ID
+	declared := scheduleConfig(srv.URL(), testToken, rule)
+	config := declared + fmt.Sprintf(`
+import {
+  to       = zohocrm_backup_schedule.test
+  identity = { id = %q }
+}
+`, id)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(scheduleAddress, plancheck.ResourceActionNoop),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("id"), knownvalue.StringExact(id)),
+					statecheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("status"), knownvalue.StringExact("SCHEDULED")),
+					statecheck.ExpectIdentity(scheduleAddress, map[string]knownvalue.Check{"id": knownvalue.StringExact(id)}),
+				},
+				Check: checkWrites(srv),
+			},
+			{
+				Config:          declared,
+				ResourceName:    scheduleAddress,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
+				Check:           checkWrites(srv),
+			},
+		},
+	})
 }
