@@ -1,9 +1,11 @@
 package provider
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -157,3 +159,118 @@ action "zohocrm_backup_cancel" "latest" {
 	})
 }
 
+
+// skipUnlessActionsCLI skips a test that drives the CLI under test with
+// actions (-invoke, action blocks) when that CLI knows none: Terraform
+// before 1.14, and OpenTofu.
+func skipUnlessActionsCLI(t *testing.T) {
+	t.Helper()
+	cli := testCLI(t)
+	var major, minor int
+	if _, err := fmt.Sscanf(cli.version, "Terraform v%d.%d", &major, &minor); err != nil || cli.openTofu {
+		t.Skipf("%s has no actions", cli.version)
+	}
+	if major == 1 && minor < 14 {
+		t.Skipf("%s has no actions (Terraform 1.14+)", cli.version)
+	}
+}
+
+// cancelActionCLIConfig declares the cancel action with its id from a
+// variable, so one working directory serves every invocation.
+func cancelActionCLIConfig(apiDomain string) string {
+	return providerBlock(apiDomain, testToken) + `
+variable "backup_id" {
+  type = string
+}
+
+action "zohocrm_backup_cancel" "this" {
+  config {
+    backup_id = var.backup_id
+  }
+}
+`
+}
+
+// Through the real CLI: a plain plan makes no request; -invoke cancels with
+// one PUT and reports it; invoking again succeeds; an INPROGRESS backup
+// fails naming it; a bad id fails before any request.
+func TestAccBackupCancelAction_invoke(t *testing.T) {
+	skipUnlessActionsCLI(t)
+	srv := newEmulator(t)
+	scheduled := srv.SeedBackup(emulator.StatusScheduled, "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO").ID
+	running := srv.SeedBackup(emulator.StatusInProgress, "").ID
+	cli := newTerraformCLI(t, New("test")(), cancelActionCLIConfig(srv.URL()))
+	cli.mustRun("init", "-no-color")
+	invoke := func(id string) (string, error) {
+		return cli.run("apply", "-auto-approve", "-no-color", "-invoke=action.zohocrm_backup_cancel.this", "-var=backup_id="+id)
+	}
+	wantRequests := func(step string, want int) {
+		t.Helper()
+		if got := len(srv.Requests()); got != want {
+			t.Fatalf("after %s the emulator received %d requests, want %d", step, got, want)
+		}
+	}
+
+	cli.mustRun("plan", "-no-color", "-var=backup_id="+scheduled)
+	wantRequests("a plain plan", 0)
+
+	out, err := invoke(scheduled)
+	if err != nil || !strings.Contains(out, "Backup "+scheduled+" cancelled") {
+		t.Fatalf("invoke: %v\n%s", err, out)
+	}
+	wantRequests("the first invocation", 1)
+	if got := srv.CountRequests(http.MethodPut, cancelPath(scheduled)); got != 1 {
+		t.Fatalf("%d cancel requests, want 1", got)
+	}
+
+	if out, err := invoke(scheduled); err != nil || !strings.Contains(out, "Backup "+scheduled+" was already cancelled") {
+		t.Fatalf("invoking again: %v\n%s", err, out)
+	}
+	wantRequests("the second invocation", 2)
+
+	out, err = invoke(running)
+	if folded := strings.Join(strings.Fields(out), " "); err == nil ||
+		!strings.Contains(folded, "Backup "+running+" is already in progress and can no longer be cancelled") {
+		t.Fatalf("invoking on an INPROGRESS backup: want a failure naming it, got %v\n%s", err, out)
+	}
+	wantRequests("the INPROGRESS invocation", 3)
+
+	out, err = invoke("latest")
+	if folded := strings.Join(strings.Fields(out), " "); err == nil || !strings.Contains(folded, `"latest" is not a Zoho backup id`) {
+		t.Fatalf("invoking with a bad id: want a validation failure, got %v\n%s", err, out)
+	}
+	wantRequests("the bad id", 3)
+}
+
+// terraform providers schema -json lists both actions and the schedule's
+// identity, as tfplugindocs and editors read them.
+func TestAccProvider_schemaListsActionsAndIdentity(t *testing.T) {
+	skipUnlessActionsCLI(t)
+	cli := newTerraformCLI(t, New("test")(), providerBlock("http://127.0.0.1:1", testToken))
+	cli.mustRun("init", "-no-color")
+	var schemas struct {
+		ProviderSchemas map[string]struct {
+			ActionSchemas           map[string]json.RawMessage `json:"action_schemas"`
+			ResourceIdentitySchemas map[string]struct {
+				Attributes map[string]struct {
+					RequiredForImport bool `json:"required_for_import"`
+				} `json:"attributes"`
+			} `json:"resource_identity_schemas"`
+		} `json:"provider_schemas"`
+	}
+	if err := json.Unmarshal([]byte(cli.mustRun("providers", "schema", "-json")), &schemas); err != nil {
+		t.Fatal(err)
+	}
+	provider, ok := schemas.ProviderSchemas[Address]
+	if !ok {
+		t.Fatalf("no schema for %s", Address)
+	}
+	for _, name := range []string{cancelAction, startAction} {
+		if _, ok := provider.ActionSchemas[name]; !ok {
+			t.Errorf("action_schemas lacks %s", name)
+		}
+	}
+	if !provider.ResourceIdentitySchemas["zohocrm_backup_schedule"].Attributes["id"].RequiredForImport {
+		t.Errorf("resource_identity_schemas lacks zohocrm_backup_schedule's id: %+v", provider.ResourceIdentitySchemas)
+	}
+}

@@ -142,8 +142,12 @@ func waitFrom(config backupStartActionModel, diags *diag.Diagnostics) startWait 
 
 // Invoke schedules the backup and, with wait, follows it to its end.
 func (a *backupStartAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
+	// An action block without a config block sends a null configuration:
+	// every default applies.
 	var config backupStartActionModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if !req.Config.Raw.IsNull() {
+		resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}

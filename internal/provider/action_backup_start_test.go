@@ -157,3 +157,45 @@ func TestProtocol_startActionValidation(t *testing.T) {
 		t.Fatalf("validation made %d requests, want 0", got)
 	}
 }
+
+// Through the real CLI: -invoke of zohocrm_backup_start POSTs once with an
+// empty body; with wait = true it reports COMPLETED and the download links.
+func TestAccBackupStartAction_invoke(t *testing.T) {
+	skipUnlessActionsCLI(t)
+	srv := newEmulator(t, emulator.WithImmediateBackup(300*time.Millisecond, emulator.StatusCompleted))
+	fastPolling := &zohocrmProvider{version: "test", statusPollInterval: testStatusPollInterval}
+	cli := newTerraformCLI(t, fastPolling, providerBlock(srv.URL(), testToken)+`
+action "zohocrm_backup_start" "now" {}
+
+action "zohocrm_backup_start" "and_wait" {
+  config {
+    wait          = true
+    poll_interval = "5s"
+    timeout       = "10m"
+  }
+}
+`)
+	cli.mustRun("init", "-no-color")
+	cli.mustRun("plan", "-no-color")
+	if got := len(srv.Requests()); got != 0 {
+		t.Fatalf("a plain plan made %d requests, want 0", got)
+	}
+
+	out := cli.mustRun("apply", "-auto-approve", "-no-color", "-invoke=action.zohocrm_backup_start.now")
+	checkOnePost(t, srv)
+	first, _ := srv.Latest()
+	if !strings.Contains(out, "Backup "+first.ID+" started") || len(srv.Requests()) != 1 {
+		t.Fatalf("want one POST and its backup reported; %d requests:\n%s", len(srv.Requests()), out)
+	}
+
+	srv.AdvanceClock(time.Hour) // the first backup completes, so Zoho accepts another
+	srv.ResetRequests()
+	out = cli.mustRun("apply", "-auto-approve", "-no-color", "-invoke=action.zohocrm_backup_start.and_wait")
+	checkOnePost(t, srv)
+	second, _ := srv.Latest()
+	for _, want := range slices.Concat([]string{"Backup " + second.ID + " is COMPLETED"}, second.DataLinks, second.AttachmentLinks) {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output does not report %q:\n%s", want, out)
+		}
+	}
+}

@@ -53,11 +53,20 @@ func newProtocolClient(t *testing.T, srv *emulator.Server, token string) *protoc
 
 // value builds a configuration of schema from the attributes given; the
 // others are null, as Terraform sends attributes the configuration omits.
+// No attributes at all is a null configuration, which Terraform sends for
+// an action block without a config block.
 func (c *protocolClient) value(schema *tfprotov6.Schema, attributes map[string]tftypes.Value) *tfprotov6.DynamicValue {
 	c.t.Helper()
 	typ, ok := schema.ValueType().(tftypes.Object)
 	if !ok {
 		c.t.Fatalf("schema type %s is not an object", schema.ValueType())
+	}
+	if attributes == nil {
+		dv, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, nil))
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		return &dv
 	}
 	values := map[string]tftypes.Value{}
 	for name, attributeType := range typ.AttributeTypes {
