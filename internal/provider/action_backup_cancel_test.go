@@ -159,7 +159,6 @@ action "zohocrm_backup_cancel" "latest" {
 	})
 }
 
-
 // skipUnlessActionsCLI skips a test that drives the CLI under test with
 // actions (-invoke, action blocks) when that CLI knows none: Terraform
 // before 1.14, and OpenTofu.
