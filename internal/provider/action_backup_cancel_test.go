@@ -164,13 +164,20 @@ action "zohocrm_backup_cancel" "latest" {
 // before 1.14, and OpenTofu.
 func skipUnlessActionsCLI(t *testing.T) {
 	t.Helper()
+	skipBelowTerraform(t, 14, "actions")
+}
+
+// skipBelowTerraform skips a test of a feature Terraform 1.minor brought
+// when the CLI under test is older, or is OpenTofu.
+func skipBelowTerraform(t *testing.T, minor int, feature string) {
+	t.Helper()
 	cli := testCLI(t)
-	var major, minor int
-	if _, err := fmt.Sscanf(cli.version, "Terraform v%d.%d", &major, &minor); err != nil || cli.openTofu {
-		t.Skipf("%s has no actions", cli.version)
+	var gotMajor, gotMinor int
+	if _, err := fmt.Sscanf(cli.version, "Terraform v%d.%d", &gotMajor, &gotMinor); err != nil || cli.openTofu {
+		t.Skipf("%s: the test of %s needs Terraform 1.%d or later", cli.version, feature, minor)
 	}
-	if major == 1 && minor < 14 {
-		t.Skipf("%s has no actions (Terraform 1.14+)", cli.version)
+	if gotMajor == 1 && gotMinor < minor {
+		t.Skipf("%s: the test of %s needs Terraform 1.%d or later", cli.version, feature, minor)
 	}
 }
 

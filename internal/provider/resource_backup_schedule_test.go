@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -612,4 +614,41 @@ import {
 			},
 		},
 	})
+}
+
+// Through the real CLI: an import block by identity alone, with
+// terraform plan -generate-config-out, writes the resource block; applying
+// it adopts the schedule, with one GET per read and no write at all.
+func TestAccBackupSchedule_generateConfigOut(t *testing.T) {
+	skipBelowTerraform(t, 14, "import blocks by identity")
+	srv := newEmulator(t)
+	const rule = "RRULE:FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=16"
+	id := srv.SeedBackup(emulator.StatusScheduled, rule).ID
+	cli := newTerraformCLI(t, New("test")(), providerBlock(srv.URL(), testToken)+fmt.Sprintf(`
+import {
+  to       = zohocrm_backup_schedule.adopted
+  identity = { id = %q }
+}
+`, id))
+	cli.mustRun("init", "-no-color")
+	cli.mustRun("plan", "-no-color", "-generate-config-out=generated.tf")
+	generated, err := os.ReadFile(filepath.Join(cli.dir, "generated.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`resource "zohocrm_backup_schedule" "adopted"`, `rrule = "` + rule + `"`} {
+		if !strings.Contains(strings.Join(strings.Fields(string(generated)), " "), want) {
+			t.Fatalf("generated.tf lacks %s:\n%s", want, generated)
+		}
+	}
+	out := cli.mustRun("apply", "-auto-approve", "-no-color")
+	if !strings.Contains(out, "1 imported, 0 added, 0 changed, 0 destroyed") {
+		t.Fatalf("apply did not import exactly one resource:\n%s", out)
+	}
+	if got := cli.state()["zohocrm_backup_schedule.adopted"]; got["id"] != id || got["rrule"] != rule || got["status"] != "SCHEDULED" {
+		t.Fatalf("state = %v, want backup %s SCHEDULED with its rule", got, id)
+	}
+	if w := writes(srv); len(w) != 0 {
+		t.Fatalf("the import wrote to Zoho: %v", w)
+	}
 }
