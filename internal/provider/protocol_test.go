@@ -17,10 +17,11 @@ const testStatusPollInterval = 20 * time.Millisecond
 
 // protocolClient speaks protocol 6 to the server main.go serves, in
 // process, as Terraform would: no CLI is involved. The server must expose
-// the action RPCs, as terraform-plugin-go requires to serve them.
+// the optional RPCs (actions among them), as terraform-plugin-go requires to
+// serve them.
 type protocolClient struct {
 	t       *testing.T
-	server  tfprotov6.ProviderServerWithActions
+	server  frameworkServer
 	schemas *tfprotov6.GetProviderSchemaResponse
 }
 
@@ -29,9 +30,9 @@ type protocolClient struct {
 func newProtocolClient(t *testing.T, srv *emulator.Server, token string) *protocolClient {
 	t.Helper()
 	served := protocol6Server(&zohocrmProvider{version: "test", statusPollInterval: testStatusPollInterval})
-	server, ok := served.(tfprotov6.ProviderServerWithActions)
+	server, ok := served.(frameworkServer)
 	if !ok {
-		t.Fatalf("the served server (%T) does not implement tfprotov6.ProviderServerWithActions", served)
+		t.Fatalf("the served server (%T) lacks optional RPCs, actions among them", served)
 	}
 	schemas, err := server.GetProviderSchema(t.Context(), &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil || len(schemas.Diagnostics) > 0 {

@@ -41,11 +41,13 @@ func protocol6Server(p provider.Provider) tfprotov6.ProviderServer {
 }
 
 // frameworkServer is every optional server interface terraform-plugin-go
-// (v0.31.0) declares, all of which the framework's server implements.
+// (v0.31.0) declares, all of which the framework's server implements. They
+// are deprecated because their methods will move into ProviderServer, but
+// until then tf6server serves those RPCs only to a value that has them.
 type frameworkServer interface {
-	tfprotov6.ProviderServerWithActions
-	tfprotov6.ProviderServerWithListResource
-	tfprotov6.ProviderServerWithStateStores
+	tfprotov6.ProviderServerWithActions      //nolint:staticcheck // still what tf6server asserts
+	tfprotov6.ProviderServerWithListResource //nolint:staticcheck // still what tf6server asserts
+	tfprotov6.ProviderServerWithStateStores  //nolint:staticcheck // still what tf6server asserts
 }
 
 // requestContextReleaser works around terraform-plugin-framework (v1.19.0)
