@@ -574,8 +574,9 @@ func TestAccBackupSchedule_destroyAlreadyGone(t *testing.T) {
 
 // An import block with identity = { id = ... } adopts a seeded schedule:
 // the plan imports it with no change, the apply makes no POST or PUT, and
-// the state and identity hold the backup (Terraform 1.12+ knows identities;
-// the gate is 1.14, where CI runs the action tests too). A second step
+// the state and identity hold the backup (Terraform and OpenTofu 1.12+ know
+// identities, so this runs on Terraform 1.16 and OpenTofu 1.12 in make
+// test-clis, and skips on Terraform 1.11). A second step
 // imports by identity again, as terraform-plugin-testing's
 // ImportBlockWithResourceIdentity does.
 func TestAccBackupSchedule_importBlockWithIdentity(t *testing.T) {
@@ -591,7 +592,7 @@ import {
 `, id)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
 		Steps: []resource.TestStep{
 			{
 				Config: config,
