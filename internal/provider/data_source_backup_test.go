@@ -25,9 +25,6 @@ const (
 	backupDataAddress = "data.zohocrm_backup.latest"
 )
 
-// zohoDate matches a date as Zoho renders it: ISO 8601 with a numeric offset.
-var zohoDate = knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$`))
-
 // countingProviderFactories serves the provider like
 // testAccProtoV6ProviderFactories and counts the data-source reads Terraform
 // asks for, so a test can prove how many requests each read makes.

@@ -11,9 +11,6 @@ import (
 // errorReferenceTemplate is the source of docs/guides/errors.md.
 const errorReferenceTemplate = "../../templates/guides/errors.md.tmpl"
 
-// foldSpace joins runs of white space, so that wrapped text still matches.
-func foldSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
-
 // TestErrorReferenceQuotesEveryRemedy: a user who searches the text of a
 // diagnostic lands on the error reference, so the page must quote every
 // remedy the provider prints, word for word, under its code's heading.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
@@ -32,26 +31,6 @@ provider "echo" {
 resource "echo" "test" {}
 `
 
-// expiresSoon matches an RFC 3339 UTC timestamp about an hour from now.
-type expiresSoon struct{}
-
-func (expiresSoon) CheckValue(v any) error {
-	s, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("expires_at is %T, want a string", v)
-	}
-	at, err := time.Parse(time.RFC3339, s)
-	if err != nil || !regexp.MustCompile(`Z$`).MatchString(s) {
-		return fmt.Errorf("expires_at %q is not an RFC 3339 UTC timestamp", s)
-	}
-	if left := time.Until(at); left < 50*time.Minute || left > time.Hour {
-		return fmt.Errorf("expires_at %q is %s away, want about an hour", s, left)
-	}
-	return nil
-}
-
-func (expiresSoon) String() string { return "an RFC 3339 UTC timestamp about an hour from now" }
-
 func TestAccEphemeralAccessToken(t *testing.T) {
 	srv := newOAuthEmulator(t)
 	// The cache makes every Terraform command of the test see the same token,
@@ -76,18 +55,6 @@ func TestAccEphemeralAccessToken(t *testing.T) {
 		}},
 	})
 }
-
-// stringFunc checks a value against a string known only when the check runs.
-type stringFunc func() string
-
-func (f stringFunc) CheckValue(v any) error {
-	if s, ok := v.(string); !ok || s != f() {
-		return fmt.Errorf("the value is not the access token the emulator issued")
-	}
-	return nil
-}
-
-func (f stringFunc) String() string { return "the access token the emulator issued" }
 
 func TestAccEphemeralAccessToken_withoutCache(t *testing.T) {
 	srv := newOAuthEmulator(t)

@@ -2,9 +2,14 @@ package provider
 
 import (
 	"fmt"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -29,8 +34,19 @@ const (
 	testUnknownToken  = "1000.eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee.ffffffffffffffffffffffffffffffff"
 )
 
-// allTestTokens are the secrets no diagnostic or state may contain.
-var allTestTokens = []string{testToken, testReadOnlyToken, testNonAdminToken, testUnknownToken}
+// A Self Client the emulator knows.
+const (
+	testClientID     = "1000.SELFCLIENT0123456789ABCDEFGHIJ"
+	testClientSecret = "9f8e7d6c5b4a39281706f5e4d3c2b1a0a1b2c3d4e5"
+	testRefreshToken = "1000.0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210"
+)
+
+// allTestTokens are the secrets no diagnostic or state may contain: every
+// token above, the client secret and the refresh token.
+var allTestTokens = []string{
+	testToken, testReadOnlyToken, testNonAdminToken, testUnknownToken,
+	testClientSecret, testRefreshToken,
+}
 
 // newEmulator starts a Zoho backup API emulator on loopback for one test.
 func newEmulator(t *testing.T, opts ...emulator.Option) *emulator.Server {
@@ -110,6 +126,177 @@ func expectFailure(t *testing.T, want *regexp.Regexp) resource.ErrorCheckFunc {
 			if strings.Contains(err.Error(), secret) {
 				return fmt.Errorf("the error quotes an access token: %w", err)
 			}
+		}
+		return nil
+	}
+}
+
+const weekly = "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR"
+
+// newOAuthEmulator is newEmulator with the test Self Client registered.
+func newOAuthEmulator(t *testing.T, opts ...emulator.Option) *emulator.Server {
+	t.Helper()
+	srv := newEmulator(t, append([]emulator.Option{emulator.WithMonthlyQuota(-1)}, opts...)...)
+	srv.AddRefreshToken(testClientID, testClientSecret, testRefreshToken, emulator.ScopeAll)
+	return srv
+}
+
+// refreshProviderBlock configures the provider with refresh credentials,
+// with the emulator as both API domain and accounts server.
+func refreshProviderBlock(url string, extra ...string) string {
+	return fmt.Sprintf(`
+provider "zohocrm" {
+  api_domain    = %q
+  accounts_url  = %q
+  client_id     = %q
+  client_secret = %q
+  refresh_token = %q
+  %s
+}
+`, url, url, testClientID, testClientSecret, testRefreshToken, strings.Join(extra, "\n  "))
+}
+
+// checkRefreshes asserts how many access tokens the emulator has issued.
+func checkRefreshes(srv *emulator.Server, want int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if got := srv.Refreshes(); got != want {
+			return fmt.Errorf("the emulator issued %d access tokens, want %d", got, want)
+		}
+		return nil
+	}
+}
+
+// checkNoIssuedTokenInState fails when state holds any token the emulator issued.
+func checkNoIssuedTokenInState(srv *emulator.Server) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		for _, module := range s.Modules {
+			for name, res := range module.Resources {
+				for key, value := range res.Primary.Attributes {
+					for _, token := range srv.IssuedTokens(testRefreshToken) {
+						if strings.Contains(value, token) {
+							return fmt.Errorf("state attribute %s.%s holds an access token", name, key)
+						}
+					}
+				}
+			}
+		}
+		return nil
+	}
+}
+
+// resourceOnly is a configuration without a provider block, so every
+// provider argument comes from the environment or its default.
+func resourceOnly(backupID string) string {
+	return fmt.Sprintf(`
+resource "zohocrm_backup_cancellation" "test" {
+  backup_id = %q
+}
+`, backupID)
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// foldSpace joins runs of white space, so that wrapped text still matches.
+func foldSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// testAccFastRetryProviderFactories serve a provider whose waits between
+// retries are milliseconds instead of seconds, so that tests of retries
+// stay fast. Everything else (max_retries, request_timeout, the retry
+// decisions) is the real provider's.
+var testAccFastRetryProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"zohocrm": func() (tfprotov6.ProviderServer, error) {
+		return protocol6Server(&zohocrmProvider{
+			version: "test",
+			backoff: zoho.RetryPolicy{MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond},
+		}), nil
+	},
+}
+
+// retryingProviderBlock is providerBlock, with the administrator token, and
+// the retry settings.
+func retryingProviderBlock(apiDomain string, maxRetries int, requestTimeout string) string {
+	return fmt.Sprintf(`
+provider "zohocrm" {
+  api_domain      = %q
+  access_token    = %q
+  max_retries     = %d
+  request_timeout = %q
+}
+`, apiDomain, testToken, maxRetries, requestTimeout)
+}
+
+// rfc3339Recent checks a string is an RFC 3339 UTC time within the last hour.
+type rfc3339Recent struct{}
+
+func (rfc3339Recent) CheckValue(value any) error {
+	s, ok := value.(string)
+	if !ok {
+		return fmt.Errorf("expected a string, got %T", value)
+	}
+	parsed, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return fmt.Errorf("%q is not RFC 3339: %w", s, err)
+	}
+	if age := time.Since(parsed); age < -time.Minute || age > time.Hour {
+		return fmt.Errorf("%q is not the time of this apply", s)
+	}
+	return nil
+}
+
+func (rfc3339Recent) String() string { return "an RFC 3339 timestamp of the apply" }
+
+// expiresSoon matches an RFC 3339 UTC timestamp about an hour from now.
+type expiresSoon struct{}
+
+func (expiresSoon) CheckValue(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("expires_at is %T, want a string", v)
+	}
+	at, err := time.Parse(time.RFC3339, s)
+	if err != nil || !regexp.MustCompile(`Z$`).MatchString(s) {
+		return fmt.Errorf("expires_at %q is not an RFC 3339 UTC timestamp", s)
+	}
+	if left := time.Until(at); left < 50*time.Minute || left > time.Hour {
+		return fmt.Errorf("expires_at %q is %s away, want about an hour", s, left)
+	}
+	return nil
+}
+
+func (expiresSoon) String() string { return "an RFC 3339 UTC timestamp about an hour from now" }
+
+// stringFunc checks a value against a string known only when the check runs.
+type stringFunc func() string
+
+func (f stringFunc) CheckValue(v any) error {
+	if s, ok := v.(string); !ok || s != f() {
+		return fmt.Errorf("the value is not the access token the emulator issued")
+	}
+	return nil
+}
+
+func (f stringFunc) String() string { return "the access token the emulator issued" }
+
+// zohoDate matches a date as Zoho renders it: ISO 8601 with a numeric offset.
+var zohoDate = knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$`))
+
+// checkBackupStatus asserts the status the emulator holds for a backup.
+func checkBackupStatus(srv *emulator.Server, id, want string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		backup, ok := srv.Backup(id)
+		if !ok {
+			return fmt.Errorf("the emulator has no backup %s", id)
+		}
+		if backup.Status != want {
+			return fmt.Errorf("backup %s is %s, want %s", id, backup.Status, want)
 		}
 		return nil
 	}

@@ -23,43 +23,6 @@ import (
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
 )
 
-// A Self Client the emulator knows. The secret and the refresh token join
-// the secrets no diagnostic or state may contain.
-const (
-	testClientID     = "1000.SELFCLIENT0123456789ABCDEFGHIJ"
-	testClientSecret = "9f8e7d6c5b4a39281706f5e4d3c2b1a0a1b2c3d4e5"
-	testRefreshToken = "1000.0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210"
-)
-
-func init() {
-	allTestTokens = append(allTestTokens, testClientSecret, testRefreshToken)
-}
-
-const weekly = "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR"
-
-// newOAuthEmulator is newEmulator with the test Self Client registered.
-func newOAuthEmulator(t *testing.T, opts ...emulator.Option) *emulator.Server {
-	t.Helper()
-	srv := newEmulator(t, append([]emulator.Option{emulator.WithMonthlyQuota(-1)}, opts...)...)
-	srv.AddRefreshToken(testClientID, testClientSecret, testRefreshToken, emulator.ScopeAll)
-	return srv
-}
-
-// refreshProviderBlock configures the provider with refresh credentials,
-// with the emulator as both API domain and accounts server.
-func refreshProviderBlock(url string, extra ...string) string {
-	return fmt.Sprintf(`
-provider "zohocrm" {
-  api_domain    = %q
-  accounts_url  = %q
-  client_id     = %q
-  client_secret = %q
-  refresh_token = %q
-  %s
-}
-`, url, url, testClientID, testClientSecret, testRefreshToken, strings.Join(extra, "\n  "))
-}
-
 // cancellations declares one zohocrm_backup_cancellation per id.
 func cancellations(ids ...string) string {
 	var b strings.Builder
@@ -75,16 +38,6 @@ func seedBackups(srv *emulator.Server, n int) []string {
 		ids[i] = srv.SeedBackup("SCHEDULED", weekly).ID
 	}
 	return ids
-}
-
-// checkRefreshes asserts how many access tokens the emulator has issued.
-func checkRefreshes(srv *emulator.Server, want int) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if got := srv.Refreshes(); got != want {
-			return fmt.Errorf("the emulator issued %d access tokens, want %d", got, want)
-		}
-		return nil
-	}
 }
 
 // checkCancelledWith asserts each backup got exactly one cancel request, and
@@ -103,24 +56,6 @@ func checkCancelledWith(srv *emulator.Server, ids ...string) resource.TestCheckF
 		for _, req := range srv.Requests() {
 			if !issued[req.Header.Get("Authorization")] {
 				return fmt.Errorf("%s %s did not carry a refreshed token", req.Method, req.Path)
-			}
-		}
-		return nil
-	}
-}
-
-// checkNoIssuedTokenInState fails when state holds any token the emulator issued.
-func checkNoIssuedTokenInState(srv *emulator.Server) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		for _, module := range s.Modules {
-			for name, res := range module.Resources {
-				for key, value := range res.Primary.Attributes {
-					for _, token := range srv.IssuedTokens(testRefreshToken) {
-						if strings.Contains(value, token) {
-							return fmt.Errorf("state attribute %s.%s holds an access token", name, key)
-						}
-					}
-				}
 			}
 		}
 		return nil

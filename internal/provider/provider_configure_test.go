@@ -12,16 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 )
 
-// resourceOnly is a configuration without a provider block, so every
-// provider argument comes from the environment or its default.
-func resourceOnly(backupID string) string {
-	return fmt.Sprintf(`
-resource "zohocrm_backup_cancellation" "test" {
-  backup_id = %q
-}
-`, backupID)
-}
-
 // The tests that set environment variables cannot run in parallel (t.Setenv
 // forbids it), which also keeps their variables away from the parallel tests.
 

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -21,32 +20,6 @@ import (
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/emulator"
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
 )
-
-// testAccFastRetryProviderFactories serve a provider whose waits between
-// retries are milliseconds instead of seconds, so that tests of retries
-// stay fast. Everything else (max_retries, request_timeout, the retry
-// decisions) is the real provider's.
-var testAccFastRetryProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"zohocrm": func() (tfprotov6.ProviderServer, error) {
-		return protocol6Server(&zohocrmProvider{
-			version: "test",
-			backoff: zoho.RetryPolicy{MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond},
-		}), nil
-	},
-}
-
-// retryingProviderBlock is providerBlock, with the administrator token, and
-// the retry settings.
-func retryingProviderBlock(apiDomain string, maxRetries int, requestTimeout string) string {
-	return fmt.Sprintf(`
-provider "zohocrm" {
-  api_domain      = %q
-  access_token    = %q
-  max_retries     = %d
-  request_timeout = %q
-}
-`, apiDomain, testToken, maxRetries, requestTimeout)
-}
 
 // cancellationWithTimeout declares the resource with a create timeout.
 func cancellationWithTimeout(backupID, create string) string {

@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -27,20 +26,6 @@ resource "zohocrm_backup_cancellation" "test" {
   backup_id = %q
 }
 `, backupID)
-}
-
-// checkBackupStatus asserts the status the emulator holds for a backup.
-func checkBackupStatus(srv *emulator.Server, id, want string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		backup, ok := srv.Backup(id)
-		if !ok {
-			return fmt.Errorf("the emulator has no backup %s", id)
-		}
-		if backup.Status != want {
-			return fmt.Errorf("backup %s is %s, want %s", id, backup.Status, want)
-		}
-		return nil
-	}
 }
 
 // checkCancelRequest asserts the one request made so far is the documented
@@ -276,23 +261,3 @@ func TestAccBackupCancellation_invalidBackupIDFailsAtPlan(t *testing.T) {
 		}
 	})
 }
-
-// rfc3339Recent checks a string is an RFC 3339 UTC time within the last hour.
-type rfc3339Recent struct{}
-
-func (rfc3339Recent) CheckValue(value any) error {
-	s, ok := value.(string)
-	if !ok {
-		return fmt.Errorf("expected a string, got %T", value)
-	}
-	parsed, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return fmt.Errorf("%q is not RFC 3339: %w", s, err)
-	}
-	if age := time.Since(parsed); age < -time.Minute || age > time.Hour {
-		return fmt.Errorf("%q is not the time of this apply", s)
-	}
-	return nil
-}
-
-func (rfc3339Recent) String() string { return "an RFC 3339 timestamp of the apply" }
