@@ -37,7 +37,7 @@ func TestAccEphemeralAccessToken(t *testing.T) {
 	// so the echo resource's plan stays empty.
 	config := refreshProviderBlock(srv.URL(), fmt.Sprintf("token_cache_dir = %q", t.TempDir())) + echoAccessToken
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: echoFactories,
 		Steps: []resource.TestStep{{
@@ -58,7 +58,7 @@ func TestAccEphemeralAccessToken(t *testing.T) {
 
 func TestAccEphemeralAccessToken_withoutCache(t *testing.T) {
 	srv := newOAuthEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: echoFactories,
 		Steps: []resource.TestStep{{
@@ -82,12 +82,12 @@ func TestAccEphemeralAccessToken_withoutCache(t *testing.T) {
 
 func TestAccEphemeralAccessToken_staticTokenRefused(t *testing.T) {
 	srv := newOAuthEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: echoFactories,
-		ErrorCheck:               expectFailure(t, regexp.MustCompile(`zohocrm_access_token needs refresh credentials.*configured with a static access token.*client_id, client_secret and refresh_token`)),
 		Steps: []resource.TestStep{{
-			Config: providerBlock(srv.URL(), testToken) + echoAccessToken,
+			ExpectError: regexp.MustCompile(`zohocrm_access_token needs refresh credentials.*configured with a static access token.*client_id, client_secret and refresh_token`),
+			Config:      providerBlock(srv.URL(), testToken) + echoAccessToken,
 		}},
 	})
 }

@@ -78,15 +78,16 @@ func TestAccBackupConvergenceExample(t *testing.T) {
 	}
 	step := func(preConfig func(), action plancheck.PlanCheck, check ...resource.TestCheckFunc) resource.TestStep {
 		return resource.TestStep{
-			PreConfig:        preConfig,
-			Config:           config,
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{action}},
-			Check:            resource.ComposeAggregateTestCheckFunc(append(check, checkNoSecretInState)...),
+			PreConfig:         preConfig,
+			Config:            config,
+			ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{action}},
+			ConfigStateChecks: []statecheck.StateCheck{noSecretInState(nil)},
+			Check:             resource.ComposeAggregateTestCheckFunc(check...),
 		}
 	}
 	const weekly = "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO"
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			// No backup was ever scheduled (204): nothing to cancel, no error.

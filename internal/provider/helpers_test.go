@@ -1,21 +1,26 @@
 package provider
 
 import (
+	"context"
+	"errors"
 	"fmt"
-	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/emulator"
+	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
 )
 
 // testAccProtoV6ProviderFactories serves the provider in-process to the
@@ -87,48 +92,141 @@ func checkRequestCount(srv *emulator.Server, want int) resource.TestCheckFunc {
 	}
 }
 
-// checkNoSecretInState fails when any attribute in state contains a token.
-func checkNoSecretInState(s *terraform.State) error {
-	for _, module := range s.Modules {
-		for name, res := range module.Resources {
-			for key, value := range res.Primary.Attributes {
-				for _, secret := range allTestTokens {
-					if strings.Contains(value, secret) {
-						return fmt.Errorf("state attribute %s.%s contains a token", name, key)
-					}
-				}
+// noSecretInState is a state check that fails when any value in state holds
+// a secret: one of allTestTokens, or an access token srv issued (srv may be
+// nil when the test refreshes no token). It walks the whole state as
+// terraform-json decodes it, nested blocks and lists included.
+func noSecretInState(srv *emulator.Server) statecheck.StateCheck {
+	return stateHoldsNoSecret{srv: srv}
+}
+
+type stateHoldsNoSecret struct{ srv *emulator.Server }
+
+func (c stateHoldsNoSecret) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	secrets := slices.Clone(allTestTokens)
+	if c.srv != nil {
+		secrets = append(secrets, c.srv.IssuedTokens(testRefreshToken)...)
+	}
+	if req.State == nil || req.State.Values == nil {
+		return
+	}
+	for _, res := range resourcesOf(req.State.Values.RootModule) {
+		if path, ok := findSecret(res.AttributeValues, secrets); ok {
+			resp.Error = fmt.Errorf("state attribute %s.%s holds a secret", res.Address, path)
+			return
+		}
+	}
+}
+
+// resourcesOf lists the resources of a module and of its child modules.
+func resourcesOf(module *tfjson.StateModule) []*tfjson.StateResource {
+	if module == nil {
+		return nil
+	}
+	resources := slices.Clone(module.Resources)
+	for _, child := range module.ChildModules {
+		resources = append(resources, resourcesOf(child)...)
+	}
+	return resources
+}
+
+// findSecret returns the path of the first string under value that contains
+// one of secrets.
+func findSecret(value any, secrets []string) (string, bool) {
+	switch v := value.(type) {
+	case string:
+		return "", slices.ContainsFunc(secrets, func(s string) bool { return strings.Contains(v, s) })
+	case map[string]any:
+		for key, item := range v {
+			if path, ok := findSecret(item, secrets); ok {
+				return strings.TrimSuffix(key+"."+path, "."), true
 			}
+		}
+	case []any:
+		for i, item := range v {
+			if path, ok := findSecret(item, secrets); ok {
+				return strings.TrimSuffix(fmt.Sprintf("%d.%s", i, path), "."), true
+			}
+		}
+	}
+	return "", false
+}
+
+// acceptanceTest is resource.Test and parallelAcceptanceTest is
+// resource.ParallelTest, with one addition: the error of a step that sets
+// ExpectError must also quote no secret. Every acceptance test runs through
+// one of them.
+//
+// resource.Test hands the error a step expects to the step's regexp only; a
+// TestCase ErrorCheck never sees it, and a regexp cannot say what the text
+// must not contain. So before running, each step's ExpectError becomes the
+// case's ErrorCheck (see expectErrors), which matches the regexp, scans the
+// error for secrets and reports a step that did not fail. The regexp is
+// matched with runs of white space folded to one space, because Terraform
+// wraps diagnostics at 80 columns.
+func acceptanceTest(t *testing.T, tc resource.TestCase) {
+	t.Helper()
+	resource.Test(t, expectErrors(t, tc))
+}
+
+// parallelAcceptanceTest is acceptanceTest for a test that may run in
+// parallel with others.
+func parallelAcceptanceTest(t *testing.T, tc resource.TestCase) {
+	t.Helper()
+	resource.ParallelTest(t, expectErrors(t, tc))
+}
+
+// expectErrors moves the ExpectError of tc's steps into one ErrorCheck that
+// knows which step runs: each step's PreConfig records its index first.
+func expectErrors(t *testing.T, tc resource.TestCase) resource.TestCase {
+	t.Helper()
+	if tc.ErrorCheck != nil {
+		t.Fatal("set ExpectError on the failing step instead of ErrorCheck")
+	}
+	steps := slices.Clone(tc.Steps)
+	want := make([]*regexp.Regexp, len(steps))
+	failed := make([]bool, len(steps))
+	current := 0
+	for i := range steps {
+		want[i], steps[i].ExpectError = steps[i].ExpectError, nil
+		preConfig := steps[i].PreConfig
+		steps[i].PreConfig = func() {
+			current = i
+			if preConfig != nil {
+				preConfig()
+			}
+		}
+	}
+	tc.Steps = steps
+	tc.ErrorCheck = func(err error) error {
+		if want[current] == nil {
+			return err
+		}
+		failed[current] = true
+		return checkExpectedError(err, want[current])
+	}
+	t.Cleanup(func() {
+		for i, re := range want {
+			if re != nil && !failed[i] && !t.Failed() && !t.Skipped() {
+				t.Errorf("step %d/%d: expected an error matching %q, but it did not fail", i+1, len(steps), re)
+			}
+		}
+	})
+	return tc
+}
+
+// checkExpectedError is nil when err matches want (white space folded) and
+// quotes no secret.
+func checkExpectedError(err error, want *regexp.Regexp) error {
+	if !want.MatchString(foldSpace(err.Error())) {
+		return fmt.Errorf("the error does not match %q: %w", want, err)
+	}
+	for _, secret := range allTestTokens {
+		if strings.Contains(err.Error(), secret) {
+			return fmt.Errorf("the error quotes a secret: %w", err)
 		}
 	}
 	return nil
-}
-
-// expectFailure is a TestCase ErrorCheck for a case whose one failing step
-// must fail with an error matching want and quoting no token. Unlike
-// ExpectError it can assert what the error must not contain, and want is
-// matched with runs of white space folded to one space. The test fails if no
-// step failed at all.
-func expectFailure(t *testing.T, want *regexp.Regexp) resource.ErrorCheckFunc {
-	t.Helper()
-	failed := false
-	t.Cleanup(func() {
-		if !failed && !t.Skipped() {
-			t.Errorf("expected a step to fail with %q, but none failed", want)
-		}
-	})
-	return func(err error) error {
-		failed = true
-		// Terraform wraps diagnostics at 80 columns; match on single spaces.
-		if !want.MatchString(strings.Join(strings.Fields(err.Error()), " ")) {
-			return fmt.Errorf("the error does not match %q: %w", want, err)
-		}
-		for _, secret := range allTestTokens {
-			if strings.Contains(err.Error(), secret) {
-				return fmt.Errorf("the error quotes an access token: %w", err)
-			}
-		}
-		return nil
-	}
 }
 
 const weekly = "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR"
@@ -161,24 +259,6 @@ func checkRefreshes(srv *emulator.Server, want int) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		if got := srv.Refreshes(); got != want {
 			return fmt.Errorf("the emulator issued %d access tokens, want %d", got, want)
-		}
-		return nil
-	}
-}
-
-// checkNoIssuedTokenInState fails when state holds any token the emulator issued.
-func checkNoIssuedTokenInState(srv *emulator.Server) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		for _, module := range s.Modules {
-			for name, res := range module.Resources {
-				for key, value := range res.Primary.Attributes {
-					for _, token := range srv.IssuedTokens(testRefreshToken) {
-						if strings.Contains(value, token) {
-							return fmt.Errorf("state attribute %s.%s holds an access token", name, key)
-						}
-					}
-				}
-			}
 		}
 		return nil
 	}
@@ -299,5 +379,45 @@ func checkBackupStatus(srv *emulator.Server, id, want string) resource.TestCheck
 			return fmt.Errorf("backup %s is %s, want %s", id, backup.Status, want)
 		}
 		return nil
+	}
+}
+
+// TestExpectErrorsChecksTheFailingStep proves what acceptanceTest adds to
+// ExpectError: the error of the step that runs is matched with its own
+// regexp (white space folded, as Terraform wraps at 80 columns), an error that
+// quotes a secret fails even when it matches, and an error of a step that
+// expects none is passed on.
+func TestExpectErrorsChecksTheFailingStep(t *testing.T) {
+	preConfigRan := false
+	tc := expectErrors(t, resource.TestCase{Steps: []resource.TestStep{
+		{Config: "# first", PreConfig: func() { preConfigRan = true }},
+		{Config: "# second", ExpectError: regexp.MustCompile(`Failed to cancel backup 1: HTTP 401`)},
+	}})
+	for i, step := range tc.Steps {
+		if step.ExpectError != nil {
+			t.Errorf("step %d still sets ExpectError; resource.Test would hide its error from the secret scan", i+1)
+		}
+	}
+
+	tc.Steps[0].PreConfig()
+	if !preConfigRan {
+		t.Error("the step's own PreConfig did not run")
+	}
+	unexpected := errors.New("Failed to cancel backup 1: HTTP 401")
+	if err := tc.ErrorCheck(unexpected); !errors.Is(err, unexpected) {
+		t.Errorf("a step that expects no error: ErrorCheck returned %v, want the error itself", err)
+	}
+
+	tc.Steps[1].PreConfig()
+	if err := tc.ErrorCheck(errors.New("Failed to cancel\nbackup 1:   HTTP 401")); err != nil {
+		t.Errorf("a wrapped error that matches: %v", err)
+	}
+	if err := tc.ErrorCheck(errors.New("Failed to cancel backup 2: HTTP 500")); err == nil {
+		t.Error("an error that does not match was accepted")
+	}
+	for _, secret := range allTestTokens {
+		if err := tc.ErrorCheck(errors.New("Failed to cancel backup 1: HTTP 401 with " + secret)); err == nil {
+			t.Errorf("an error that quotes the secret %.8s... was accepted", secret)
+		}
 	}
 }

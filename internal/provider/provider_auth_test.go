@@ -67,20 +67,19 @@ func TestAccAuth_refreshFlow(t *testing.T) {
 	ids := seedBackups(srv, 1)
 	config := refreshProviderBlock(srv.URL()) + cancellations(ids...)
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config: config,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("zohocrm_backup_cancellation.c0", tfjsonpath.New("code"), knownvalue.StringExact("SUCCESS")),
+					noSecretInState(srv),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkRefreshes(srv, 1),
 					checkCancelledWith(srv, ids...),
 					checkBackupStatus(srv, ids[0], "STOPPED"),
-					checkNoSecretInState,
-					checkNoIssuedTokenInState(srv),
 					func(*terraform.State) error {
 						reqs := srv.TokenRequests()
 						if len(reqs) != 1 || reqs[0].Method != http.MethodPost || reqs[0].GrantType != "refresh_token" || reqs[0].ClientID != testClientID || reqs[0].Error != "" {
@@ -107,7 +106,7 @@ func TestAccAuth_planWithoutReadsMakesNoTokenRequest(t *testing.T) {
 	ids := seedBackups(srv, 3)
 	srv.ResetRequests()
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:             refreshProviderBlock(srv.URL()) + cancellations(ids...),
@@ -128,7 +127,7 @@ func TestAccAuth_twentyCancellationsOneRefresh(t *testing.T) {
 	ids := seedBackups(srv, 20)
 	srv.ResetRequests()
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: refreshProviderBlock(srv.URL()) + cancellations(ids...),
@@ -157,7 +156,7 @@ func TestAccAuth_tokenExpiresMidApply(t *testing.T) {
 	}))
 	t.Cleanup(front.Close)
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: refreshProviderBlock(front.URL) + fmt.Sprintf(`
@@ -248,10 +247,10 @@ func TestAccAuth_tokenEndpointErrors(t *testing.T) {
 				exhaustRefreshes(t, srv)
 			}
 			srv.ResetRequests()
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				ErrorCheck:               expectFailure(t, regexp.MustCompile(tt.want)),
 				Steps: []resource.TestStep{{
+					ExpectError: regexp.MustCompile(tt.want),
 					Config: fmt.Sprintf(`
 provider "zohocrm" {
   api_domain    = %q
@@ -281,7 +280,7 @@ func TestAccAuth_conflictsInConfigurationFailAtPlan(t *testing.T) {
 	}{
 		"access token and refresh credentials": {
 			// Real-looking secrets: the diagnostic must not quote the lines
-			// that hold them (expectFailure checks).
+			// that hold them (acceptanceTest checks).
 			block: fmt.Sprintf(`provider "zohocrm" {
   access_token  = %q
   client_id     = %q
@@ -316,12 +315,12 @@ func TestAccAuth_conflictsInConfigurationFailAtPlan(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				ErrorCheck:               expectFailure(t, regexp.MustCompile(tt.want)),
 				Steps: []resource.TestStep{{
-					Config:   tt.block + resourceOnly("4876876000001593003"),
-					PlanOnly: true,
+					ExpectError: regexp.MustCompile(tt.want),
+					Config:      tt.block + resourceOnly("4876876000001593003"),
+					PlanOnly:    true,
 				}},
 			})
 		})
@@ -383,10 +382,9 @@ func TestAccAuth_conflictsFromEnvironment(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
-			resource.Test(t, resource.TestCase{
+			acceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				ErrorCheck:               expectFailure(t, regexp.MustCompile(tt.want)),
-				Steps:                    []resource.TestStep{{Config: tt.block + resourceOnly("4876876000001593003"), PlanOnly: true}},
+				Steps:                    []resource.TestStep{{ExpectError: regexp.MustCompile(tt.want), Config: tt.block + resourceOnly("4876876000001593003"), PlanOnly: true}},
 			})
 		})
 	}
@@ -408,14 +406,14 @@ func TestAccAuth_environmentOnly(t *testing.T) {
 	t.Setenv(envClientSecret, testClientSecret)
 	t.Setenv(envRefreshToken, testRefreshToken)
 
-	resource.Test(t, resource.TestCase{
+	acceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: cancellations(ids...),
+			Config:            cancellations(ids...),
+			ConfigStateChecks: []statecheck.StateCheck{noSecretInState(srv)},
 			Check: resource.ComposeAggregateTestCheckFunc(
 				checkRefreshes(srv, 1),
 				checkCancelledWith(srv, ids...),
-				checkNoSecretInState,
 			),
 		}},
 	})
@@ -458,7 +456,7 @@ func TestAccAuth_tokenCacheAcrossProviderInstances(t *testing.T) {
 
 	// Every step runs Terraform (and so configures the provider) anew, like
 	// consecutive CI runs.
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: config(1), Check: resource.ComposeAggregateTestCheckFunc(checkRefreshes(srv, 1), checkCacheHoldsLatestToken)},

@@ -55,7 +55,7 @@ func TestAccBackupCancellation_lifecycle(t *testing.T) {
 	first := srv.SeedBackup("SCHEDULED", "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR")
 	second := srv.SeedBackup("SCHEDULED", "RRULE:FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=16")
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -67,12 +67,12 @@ func TestAccBackupCancellation_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(cancellationAddress, tfjsonpath.New("message"), knownvalue.StringExact("Backup stopped successfully.")),
 					statecheck.ExpectKnownValue(cancellationAddress, tfjsonpath.New("already_cancelled"), knownvalue.Bool(false)),
 					statecheck.ExpectKnownValue(cancellationAddress, tfjsonpath.New("cancelled_at"), rfc3339Recent{}),
+					noSecretInState(nil),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkCancelRequest(srv, first.ID),
 					checkBackupStatus(srv, first.ID, "STOPPED"),
 					checkBackupStatus(srv, second.ID, "SCHEDULED"),
-					checkNoSecretInState,
 				),
 			},
 			{
@@ -112,7 +112,7 @@ func TestAccBackupCancellation_alreadyCancelled(t *testing.T) {
 	srv := newEmulator(t)
 	backup := srv.SeedBackup("STOPPED", "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TU")
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: cancellationConfig(srv.URL(), testToken, backup.ID),
@@ -179,11 +179,10 @@ func TestAccBackupCancellation_errors(t *testing.T) {
 				srv.ResetRequests()
 			}
 			config := cancellationConfig(srv.URL(), tt.token, backupID)
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				ErrorCheck:               expectFailure(t, tt.want),
 				Steps: []resource.TestStep{
-					{Config: config},
+					{ExpectError: tt.want, Config: config},
 					expectCreatePlanned(cancellationAddress, config),
 				},
 			})
@@ -228,11 +227,10 @@ func TestAccBackupCancellation_htmlGatewayError(t *testing.T) {
 	t.Cleanup(gateway.Close)
 	config := retryingProviderBlock(gateway.URL, 2, "10s") + resourceOnly("4876876000001593003")
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
-		ErrorCheck:               expectFailure(t, regexp.MustCompile(`Failed to cancel backup 4876876000001593003.*after 3 attempts.*HTTP 502 with a body that is not a Zoho API response: <html> <head><title>502 Bad Gateway</title>.*proxy or gateway`)),
 		Steps: []resource.TestStep{
-			{Config: config},
+			{ExpectError: regexp.MustCompile(`Failed to cancel backup 4876876000001593003.*after 3 attempts.*HTTP 502 with a body that is not a Zoho API response: <html> <head><title>502 Bad Gateway</title>.*proxy or gateway`), Config: config},
 			expectCreatePlanned(cancellationAddress, config),
 		},
 	})
@@ -245,12 +243,12 @@ func TestAccBackupCancellation_invalidBackupIDFailsAtPlan(t *testing.T) {
 	srv := newEmulator(t)
 	for _, id := range []string{"48768760000015930O3", "latest", " 4876876000001593003"} {
 		t.Run(id, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				ErrorCheck:               expectFailure(t, regexp.MustCompile(`Invalid Zoho backup id .*backup_id.* is not a Zoho backup id: ids are decimal digits only`)),
 				Steps: []resource.TestStep{{
-					Config:   cancellationConfig(srv.URL(), testToken, id),
-					PlanOnly: true,
+					ExpectError: regexp.MustCompile(`Invalid Zoho backup id .*backup_id.* is not a Zoho backup id: ids are decimal digits only`),
+					Config:      cancellationConfig(srv.URL(), testToken, id),
+					PlanOnly:    true,
 				}},
 			})
 		})

@@ -100,7 +100,7 @@ func TestAccBackupSchedule_lifecycle(t *testing.T) {
 		firstRequest = 0
 	)
 	var firstID string
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -111,11 +111,11 @@ func TestAccBackupSchedule_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("status"), knownvalue.StringExact("SCHEDULED")),
 					statecheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("scheduled_date"), zohoDate),
 					statecheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("start_date"), zohoDate),
+					noSecretInState(nil),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkWrites(srv, postBackup+" "+scheduleBody(documented)),
 					checkLatest(srv, "SCHEDULED"),
-					checkNoSecretInState,
 					func(*terraform.State) error {
 						requests := srv.Requests()
 						if requests[firstRequest+1].Method != http.MethodGet {
@@ -188,7 +188,7 @@ func TestAccBackupSchedule_lifecycle(t *testing.T) {
 func TestAccBackupSchedule_immediate(t *testing.T) {
 	srv := newEmulator(t)
 	config := scheduleConfig(srv.URL(), testToken, "")
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -249,7 +249,7 @@ func TestAccBackupSchedule_drift(t *testing.T) {
 	const rule = "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=16"
 	config := scheduleConfig(srv.URL(), testToken, rule)
 	var firstID string
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -290,7 +290,7 @@ func TestAccBackupSchedule_supersededThenAlreadyScheduled(t *testing.T) {
 	const other = "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR"
 	immediate := scheduleConfig(srv.URL(), testToken, "")
 	var otherID string
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: immediate},
@@ -343,7 +343,7 @@ func TestAccBackupSchedule_supersededThenAlreadyScheduled(t *testing.T) {
 func TestAccBackupSchedule_import(t *testing.T) {
 	srv := newEmulator(t)
 	config := scheduleConfig(srv.URL(), testToken, "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR")
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: config},
@@ -372,7 +372,7 @@ func TestAccBackupSchedule_import(t *testing.T) {
 func TestAccBackupSchedule_importStopped(t *testing.T) {
 	srv := newEmulator(t)
 	stopped := srv.SeedBackup(emulator.StatusStopped, "FREQ=WEEKLY;INTERVAL=1;BYDAY=FR")
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:        scheduleConfig(srv.URL(), testToken, "FREQ=WEEKLY;INTERVAL=1;BYDAY=FR"),
@@ -393,7 +393,7 @@ func TestAccBackupSchedule_importStopped(t *testing.T) {
 func TestAccBackupSchedule_destroyInProgress(t *testing.T) {
 	srv := newEmulator(t)
 	config := scheduleConfig(srv.URL(), testToken, "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO")
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: config},
@@ -476,11 +476,10 @@ func TestAccBackupSchedule_errors(t *testing.T) {
 				srv.ResetRequests()
 			}
 			config := scheduleConfig(srv.URL(), tt.token, tt.rule)
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				ErrorCheck:               expectFailure(t, regexp.MustCompile(strings.ReplaceAll(tt.want, "{id}", regexp.QuoteMeta(named)))),
 				Steps: []resource.TestStep{
-					{Config: config},
+					{ExpectError: regexp.MustCompile(strings.ReplaceAll(tt.want, "{id}", regexp.QuoteMeta(named))), Config: config},
 					expectCreatePlanned(scheduleAddress, config),
 				},
 			})
@@ -505,10 +504,9 @@ func TestAccBackupSchedule_invalidRRuleFailsAtPlan(t *testing.T) {
 	}
 	for rule, want := range tests {
 		t.Run(rule, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				ErrorCheck:               expectFailure(t, regexp.MustCompile(`Invalid backup recurrence rule.*rrule.*`+regexp.QuoteMeta(want))),
-				Steps:                    []resource.TestStep{{Config: scheduleConfig(srv.URL(), testToken, rule), PlanOnly: true}},
+				Steps:                    []resource.TestStep{{ExpectError: regexp.MustCompile(`Invalid backup recurrence rule.*rrule.*` + regexp.QuoteMeta(want)), Config: scheduleConfig(srv.URL(), testToken, rule), PlanOnly: true}},
 			})
 		})
 	}
@@ -550,7 +548,7 @@ func TestAccBackupSchedule_destroyAlreadyGone(t *testing.T) {
 				}
 			}))
 			t.Cleanup(zoho.Close)
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config: scheduleConfig(zoho.URL, testToken, "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO"),
