@@ -43,7 +43,7 @@ func TestAccEphemeralAccessToken(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: config,
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("echo.test", tfjsonpath.New("data").AtMapKey("access_token"), stringFunc(func() string {
+				statecheck.ExpectKnownValue("echo.test", tfjsonpath.New("data").AtMapKey("access_token"), stringFrom("the access token the emulator issued", func() string {
 					return srv.IssuedTokens(testRefreshToken)[0]
 				})),
 				statecheck.ExpectKnownValue("echo.test", tfjsonpath.New("data").AtMapKey("api_domain"), knownvalue.StringExact(srv.URL())),
@@ -65,7 +65,7 @@ func TestAccEphemeralAccessToken_withoutCache(t *testing.T) {
 			Config: refreshProviderBlock(srv.URL()) + echoAccessToken,
 			ConfigStateChecks: []statecheck.StateCheck{
 				// The echo resource keeps what the last Terraform command opened.
-				statecheck.ExpectKnownValue("echo.test", tfjsonpath.New("data").AtMapKey("access_token"), stringFunc(func() string {
+				statecheck.ExpectKnownValue("echo.test", tfjsonpath.New("data").AtMapKey("access_token"), stringFrom("the access token the emulator issued", func() string {
 					issued := srv.IssuedTokens(testRefreshToken)
 					return issued[len(issued)-1]
 				})),

@@ -152,6 +152,46 @@ func findSecret(value any, secrets []string) (string, bool) {
 	return "", false
 }
 
+// latestBackupIs is a state check: the emulator's latest backup has
+// wantStatus, and the zohocrm_backup_schedule under test names it.
+func latestBackupIs(srv *emulator.Server, wantStatus string) statecheck.StateCheck {
+	return latestBackup{srv: srv, status: wantStatus}
+}
+
+type latestBackup struct {
+	srv    *emulator.Server
+	status string
+}
+
+func (c latestBackup) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	latest, ok := c.srv.Latest()
+	switch {
+	case !ok:
+		resp.Error = fmt.Errorf("the emulator has no backup")
+	case latest.Status != c.status:
+		resp.Error = fmt.Errorf("the latest backup %s is %s, want %s", latest.ID, latest.Status, c.status)
+	default:
+		id := stateValue(req.State, scheduleAddress, "id")
+		if id != latest.ID {
+			resp.Error = fmt.Errorf("%s.id is %v, want the latest backup %s", scheduleAddress, id, latest.ID)
+		}
+	}
+}
+
+// stateValue is the top-level attribute of the resource at address in state,
+// or nil when there is no such resource.
+func stateValue(state *tfjson.State, address, attribute string) any {
+	if state == nil || state.Values == nil {
+		return nil
+	}
+	for _, res := range resourcesOf(state.Values.RootModule) {
+		if res.Address == address {
+			return res.AttributeValues[attribute]
+		}
+	}
+	return nil
+}
+
 // acceptanceTest is resource.Test and parallelAcceptanceTest is
 // resource.ParallelTest, with one addition: the error of a step that sets
 // ExpectError must also quote no secret. Every acceptance test runs through
@@ -353,17 +393,25 @@ func (expiresSoon) CheckValue(v any) error {
 
 func (expiresSoon) String() string { return "an RFC 3339 UTC timestamp about an hour from now" }
 
-// stringFunc checks a value against a string known only when the check runs.
-type stringFunc func() string
+// stringFrom checks a value against a string known only when the check
+// runs, such as an id the emulator gives mid-test; what names it in failures.
+func stringFrom(what string, want func() string) knownvalue.Check {
+	return lateString{what: what, want: want}
+}
 
-func (f stringFunc) CheckValue(v any) error {
-	if s, ok := v.(string); !ok || s != f() {
-		return fmt.Errorf("the value is not the access token the emulator issued")
+type lateString struct {
+	what string
+	want func() string
+}
+
+func (c lateString) CheckValue(v any) error {
+	if s, ok := v.(string); !ok || s != c.want() {
+		return fmt.Errorf("the value is not %s", c.what)
 	}
 	return nil
 }
 
-func (f stringFunc) String() string { return "the access token the emulator issued" }
+func (c lateString) String() string { return c.what }
 
 // zohoDate matches a date as Zoho renders it: ISO 8601 with a numeric offset.
 var zohoDate = knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$`))

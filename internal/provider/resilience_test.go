@@ -426,7 +426,7 @@ func TestAccResilience_scheduleIsRetriedOnlyWhenZohoCannotHaveActed(t *testing.T
 			step := resource.TestStep{Config: config}
 			testCase := resource.TestCase{ProtoV6ProviderFactories: testAccFastRetryProviderFactories}
 			if tt.want == "" {
-				step.Check = checkLatest(srv, emulator.StatusScheduled)
+				step.ConfigStateChecks = []statecheck.StateCheck{latestBackupIs(srv, emulator.StatusScheduled)}
 				testCase.Steps = []resource.TestStep{step}
 			} else {
 				step.ExpectError = regexp.MustCompile(tt.want)

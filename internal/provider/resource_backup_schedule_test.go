@@ -67,21 +67,6 @@ func checkWrites(srv *emulator.Server, want ...string) resource.TestCheckFunc {
 	}
 }
 
-// checkLatest asserts the status of the emulator's latest backup and that
-// the resource's id names it.
-func checkLatest(srv *emulator.Server, wantStatus string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		latest, ok := srv.Latest()
-		if !ok {
-			return fmt.Errorf("the emulator has no backup")
-		}
-		if latest.Status != wantStatus {
-			return fmt.Errorf("the latest backup %s is %s, want %s", latest.ID, latest.Status, wantStatus)
-		}
-		return resource.TestCheckResourceAttr(scheduleAddress, "id", latest.ID)(s)
-	}
-}
-
 // latestID reads the id of the emulator's latest backup at check time.
 func latestID(srv *emulator.Server) string {
 	latest, _ := srv.Latest()
@@ -112,10 +97,10 @@ func TestAccBackupSchedule_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("scheduled_date"), zohoDate),
 					statecheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("start_date"), zohoDate),
 					noSecretInState(nil),
+					latestBackupIs(srv, "SCHEDULED"),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkWrites(srv, postBackup+" "+scheduleBody(documented)),
-					checkLatest(srv, "SCHEDULED"),
 					func(*terraform.State) error {
 						requests := srv.Requests()
 						if requests[firstRequest+1].Method != http.MethodGet {
@@ -146,10 +131,10 @@ func TestAccBackupSchedule_lifecycle(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("rrule"), knownvalue.StringExact(respelled)),
+					latestBackupIs(srv, "SCHEDULED"),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkWrites(srv, postBackup+" "+scheduleBody(documented)),
-					checkLatest(srv, "SCHEDULED"),
 				),
 			},
 			{
@@ -158,6 +143,7 @@ func TestAccBackupSchedule_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scheduleAddress, plancheck.ResourceActionDestroyBeforeCreate)},
 				},
+				ConfigStateChecks: []statecheck.StateCheck{latestBackupIs(srv, "SCHEDULED")},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					func(s *terraform.State) error {
 						return checkWrites(srv,
@@ -167,7 +153,6 @@ func TestAccBackupSchedule_lifecycle(t *testing.T) {
 						)(s)
 					},
 					func(*terraform.State) error { return checkBackupStatus(srv, firstID, "STOPPED")(nil) },
-					checkLatest(srv, "SCHEDULED"),
 				),
 			},
 		},
@@ -199,10 +184,10 @@ func TestAccBackupSchedule_immediate(t *testing.T) {
 					statecheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("status"), knownvalue.StringExact("INPROGRESS")),
 					statecheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("scheduled_date"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("start_date"), knownvalue.Null()),
+					latestBackupIs(srv, "INPROGRESS"),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkWrites(srv, "POST "+backupPath),
-					checkLatest(srv, "INPROGRESS"),
 					func(*terraform.State) error {
 						for _, req := range srv.Requests() {
 							if req.Method == http.MethodPost && (len(req.Body) != 0 || req.Header.Get("Content-Type") != "") {
@@ -266,9 +251,9 @@ func TestAccBackupSchedule_drift(t *testing.T) {
 				},
 			},
 			{
-				Config: config,
+				Config:            config,
+				ConfigStateChecks: []statecheck.StateCheck{latestBackupIs(srv, "SCHEDULED")},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkLatest(srv, "SCHEDULED"),
 					func(s *terraform.State) error {
 						if latestID(srv) == firstID {
 							return fmt.Errorf("no new backup was scheduled")
@@ -312,7 +297,7 @@ func TestAccBackupSchedule_supersededThenAlreadyScheduled(t *testing.T) {
 					`BACKUP_ALREADY_SCHEDULED.*cancel the existing backup.*zohocrm_backup_cancellation.*terraform import`),
 			},
 			{
-				// Adopting it: import by id, with the rule written as Zoho returns it.
+				// Adopting it: import by id into state (terraform import).
 				Config:       scheduleConfig(srv.URL(), testToken, other),
 				ResourceName: scheduleAddress,
 				ImportState:  true,
@@ -320,11 +305,26 @@ func TestAccBackupSchedule_supersededThenAlreadyScheduled(t *testing.T) {
 					return otherID, nil
 				},
 				ImportStatePersist: true,
-				ImportStateCheck: func(states []*terraform.InstanceState) error {
-					if len(states) != 1 || states[0].ID != otherID || states[0].Attributes["rrule"] != other || states[0].Attributes["status"] != "SCHEDULED" {
-						return fmt.Errorf("imported %v", states)
-					}
-					return nil
+			},
+			{
+				// The same adoption with an import block (planned on a copy
+				// of the state without the resource): Terraform imports the
+				// backup by id, with the rule written as Zoho returns it,
+				// and changes nothing.
+				Config:          scheduleConfig(srv.URL(), testToken, other),
+				ResourceName:    scheduleAddress,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+				ImportStateIdFunc: func(*terraform.State) (string, error) {
+					return otherID, nil
+				},
+				ImportPlanChecks: resource.ImportPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scheduleAddress, plancheck.ResourceActionNoop),
+						plancheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("id"), stringFrom("the id of the backup scheduled by hand", func() string { return otherID })),
+						plancheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("rrule"), knownvalue.StringExact(other)),
+						plancheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("status"), knownvalue.StringExact("SCHEDULED")),
+					},
 				},
 			},
 			{
