@@ -256,54 +256,7 @@ func TestDetails(t *testing.T) {
 }
 
 func TestURLs(t *testing.T) {
-	t.Run("lifecycle", func(t *testing.T) {
-		s, clk := newClockedServer(t)
-		wantNoContent(t, do(t, s, http.MethodGet, urlsPath, ""))
-
-		id := schedule(t, s, "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR")
-		wantNoContent(t, do(t, s, http.MethodGet, urlsPath, ""))
-		if err := s.SetStatus(id, StatusInProgress); err != nil {
-			t.Fatal(err)
-		}
-		wantNoContent(t, do(t, s, http.MethodGet, urlsPath, ""))
-
-		clk.Advance(time.Hour)
-		if err := s.SetStatus(id, StatusCompleted); err != nil {
-			t.Fatal(err)
-		}
-		res := do(t, s, http.MethodGet, urlsPath, "")
-		wantStatus(t, res, http.StatusOK)
-		wantJSON(t, res)
-		wantKeys(t, "envelope", res.body, "urls")
-		u := obj(t, res.body["urls"], "urls")
-		wantKeys(t, "urls", u, "data_links", "attachment_links", "expiry_date")
-		if u["expiry_date"] != "2026-03-17T11:00:00+05:30" {
-			t.Fatalf("expiry_date = %v, want 7 days after completion", u["expiry_date"])
-		}
-		data, _ := u["data_links"].([]any)
-		att, _ := u["attachment_links"].([]any)
-		if len(data) != 1 || len(att) != 1 {
-			t.Fatalf("links = %v", u)
-		}
-		dl, _ := data[0].(string)
-		al, _ := att[0].(string)
-		if !dataRe.MatchString(dl) || !strings.HasSuffix(dl, "/Data_001.zip") ||
-			!attachRe.MatchString(al) || !strings.HasSuffix(al, "/Attachments_001.zip") {
-			t.Fatalf("links = %q, %q", dl, al)
-		}
-		if strings.Contains(dl, "/"+id+"/") {
-			t.Fatalf("job id in %q should differ from the backup id", dl)
-		}
-		b, _ := s.Backup(id)
-		if !slices.Equal(b.DataLinks, []string{dl}) || b.ExpiryDate == nil || !b.ExpiryDate.Equal(start.Add(time.Hour+7*24*time.Hour)) {
-			t.Fatalf("Backup = %+v", b)
-		}
-
-		clk.Advance(7*24*time.Hour - time.Second)
-		wantStatus(t, do(t, s, http.MethodGet, urlsPath, ""), http.StatusOK)
-		clk.Advance(time.Second)
-		wantNoContent(t, do(t, s, http.MethodGet, urlsPath, ""))
-	})
+	t.Run("lifecycle", testURLsLifecycle)
 
 	t.Run("several files, no attachments", func(t *testing.T) {
 		s := newServer(t, WithDownloadFiles(2, 0))
@@ -336,27 +289,60 @@ func TestURLs(t *testing.T) {
 	})
 }
 
-func TestCancel(t *testing.T) {
-	const rule = "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"
+func testURLsLifecycle(t *testing.T) {
+	s, clk := newClockedServer(t)
+	wantNoContent(t, do(t, s, http.MethodGet, urlsPath, ""))
 
-	t.Run("scheduled, then already cancelled", func(t *testing.T) {
-		s := newServer(t)
-		id := schedule(t, s, rule)
-		got := wantSuccess(t, do(t, s, http.MethodPut, cancelPath(id), ""), "Backup stopped successfully.")
-		if got != id {
-			t.Fatalf("details.id = %s, want %s", got, id)
-		}
-		if b := getDetails(t, s); b["status"] != StatusStopped {
-			t.Fatalf("status after cancel = %v", b["status"])
-		}
-		entries, _ := getHistory(t, s, "")
-		if len(entries) != 2 || entries[0]["action"] != "stopped" || entries[0]["repeat_type"] != "biweekly" {
-			t.Fatalf("history = %v", entries)
-		}
-		res := do(t, s, http.MethodPut, cancelPath(id), "")
-		d := wantNestedError(t, res, "ALREADY_CANCELLED", "Backup is already canceled")
-		wantDetails(t, d, map[string]any{"id": id})
-	})
+	id := schedule(t, s, "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR")
+	wantNoContent(t, do(t, s, http.MethodGet, urlsPath, ""))
+	if err := s.SetStatus(id, StatusInProgress); err != nil {
+		t.Fatal(err)
+	}
+	wantNoContent(t, do(t, s, http.MethodGet, urlsPath, ""))
+
+	clk.Advance(time.Hour)
+	if err := s.SetStatus(id, StatusCompleted); err != nil {
+		t.Fatal(err)
+	}
+	res := do(t, s, http.MethodGet, urlsPath, "")
+	wantStatus(t, res, http.StatusOK)
+	wantJSON(t, res)
+	wantKeys(t, "envelope", res.body, "urls")
+	u := obj(t, res.body["urls"], "urls")
+	wantKeys(t, "urls", u, "data_links", "attachment_links", "expiry_date")
+	if u["expiry_date"] != "2026-03-17T11:00:00+05:30" {
+		t.Fatalf("expiry_date = %v, want 7 days after completion", u["expiry_date"])
+	}
+	data, _ := u["data_links"].([]any)
+	att, _ := u["attachment_links"].([]any)
+	if len(data) != 1 || len(att) != 1 {
+		t.Fatalf("links = %v", u)
+	}
+	dl, _ := data[0].(string)
+	al, _ := att[0].(string)
+	if !dataRe.MatchString(dl) || !strings.HasSuffix(dl, "/Data_001.zip") ||
+		!attachRe.MatchString(al) || !strings.HasSuffix(al, "/Attachments_001.zip") {
+		t.Fatalf("links = %q, %q", dl, al)
+	}
+	if strings.Contains(dl, "/"+id+"/") {
+		t.Fatalf("job id in %q should differ from the backup id", dl)
+	}
+	b, _ := s.Backup(id)
+	if !slices.Equal(b.DataLinks, []string{dl}) || b.ExpiryDate == nil || !b.ExpiryDate.Equal(start.Add(time.Hour+7*24*time.Hour)) {
+		t.Fatalf("Backup = %+v", b)
+	}
+
+	clk.Advance(7*24*time.Hour - time.Second)
+	wantStatus(t, do(t, s, http.MethodGet, urlsPath, ""), http.StatusOK)
+	clk.Advance(time.Second)
+	wantNoContent(t, do(t, s, http.MethodGet, urlsPath, ""))
+}
+
+// cancelRule is the rule of the backups TestCancel cancels.
+const cancelRule = "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"
+
+func TestCancel(t *testing.T) {
+	t.Run("scheduled, then already cancelled", testCancelScheduledThenAlreadyCancelled)
 
 	tests := []struct {
 		status, code, message string
@@ -367,7 +353,7 @@ func TestCancel(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.status, func(t *testing.T) {
 			s := newServer(t)
-			b := s.SeedBackup(tt.status, rule)
+			b := s.SeedBackup(tt.status, cancelRule)
 			res := do(t, s, http.MethodPut, cancelPath(b.ID), "")
 			d := wantNestedError(t, res, tt.code, tt.message)
 			wantDetails(t, d, map[string]any{"id": b.ID})
@@ -380,21 +366,46 @@ func TestCancel(t *testing.T) {
 	for _, nested := range []bool{false, true} {
 		for _, status := range []string{"", StatusCompleted, StatusFailed} {
 			t.Run(fmt.Sprintf("not found nested=%v status=%q", nested, status), func(t *testing.T) {
-				s := newServer(t, WithResourceNotFoundNested(nested))
-				id := "4876876000009999999"
-				if status != "" {
-					id = s.SeedBackup(status, "").ID
-				}
-				res := do(t, s, http.MethodPut, cancelPath(id), "")
-				if nested {
-					d := wantNestedError(t, res, CodeResourceNotFound, "The requested resource doesn't exist")
-					wantDetails(t, d, map[string]any{"id": id})
-				} else {
-					d := wantTopError(t, res, http.StatusBadRequest, CodeResourceNotFound, "The requested resource doesn't exist")
-					wantDetails(t, d, map[string]any{})
-				}
+				testCancelNotFound(t, nested, status)
 			})
 		}
+	}
+}
+
+func testCancelScheduledThenAlreadyCancelled(t *testing.T) {
+	s := newServer(t)
+	id := schedule(t, s, cancelRule)
+	got := wantSuccess(t, do(t, s, http.MethodPut, cancelPath(id), ""), "Backup stopped successfully.")
+	if got != id {
+		t.Fatalf("details.id = %s, want %s", got, id)
+	}
+	if b := getDetails(t, s); b["status"] != StatusStopped {
+		t.Fatalf("status after cancel = %v", b["status"])
+	}
+	entries, _ := getHistory(t, s, "")
+	if len(entries) != 2 || entries[0]["action"] != "stopped" || entries[0]["repeat_type"] != "biweekly" {
+		t.Fatalf("history = %v", entries)
+	}
+	res := do(t, s, http.MethodPut, cancelPath(id), "")
+	d := wantNestedError(t, res, "ALREADY_CANCELLED", "Backup is already canceled")
+	wantDetails(t, d, map[string]any{"id": id})
+}
+
+// testCancelNotFound cancels an unknown id (status "") or a backup that has
+// finished with status: RESOURCE_NOT_FOUND, in the placement nested selects.
+func testCancelNotFound(t *testing.T, nested bool, status string) {
+	s := newServer(t, WithResourceNotFoundNested(nested))
+	id := "4876876000009999999"
+	if status != "" {
+		id = s.SeedBackup(status, "").ID
+	}
+	res := do(t, s, http.MethodPut, cancelPath(id), "")
+	if nested {
+		d := wantNestedError(t, res, CodeResourceNotFound, "The requested resource doesn't exist")
+		wantDetails(t, d, map[string]any{"id": id})
+	} else {
+		d := wantTopError(t, res, http.StatusBadRequest, CodeResourceNotFound, "The requested resource doesn't exist")
+		wantDetails(t, d, map[string]any{})
 	}
 }
 

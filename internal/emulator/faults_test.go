@@ -218,38 +218,17 @@ func TestFaults(t *testing.T) {
 func TestConcurrentRequests(t *testing.T) {
 	s := newServer(t, WithMonthlyQuota(-1))
 	const n = 24
-	type outcome struct {
-		status int
-		code   string
-	}
 	var wg sync.WaitGroup
 	outcomes := make(chan outcome, n)
 	for i := range n {
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			req, err := http.NewRequest(http.MethodPost, s.URL()+basePath, nil)
-			if err != nil {
+			if o, err := postOutcome(s); err != nil {
 				t.Error(err)
-				return
+			} else {
+				outcomes <- o
 			}
-			req.Header.Set("Authorization", "Zoho-oauthtoken "+adminToken)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			defer resp.Body.Close()
-			var body struct {
-				Backup struct {
-					Code string `json:"code"`
-				} `json:"backup"`
-			}
-			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-				t.Error(err)
-				return
-			}
-			outcomes <- outcome{resp.StatusCode, body.Backup.Code}
 		}()
 		// Readers race with the writers; -race checks the locking.
 		go func() {
@@ -286,4 +265,33 @@ func TestConcurrentRequests(t *testing.T) {
 	if got := len(s.Backups()); got != 1 {
 		t.Fatalf("%d backups, want 1", got)
 	}
+}
+
+// outcome is the HTTP status and the code of an answer to POST /backup.
+type outcome struct {
+	status int
+	code   string
+}
+
+// postOutcome schedules an immediate backup and returns Zoho's answer.
+func postOutcome(s *Server) (outcome, error) {
+	req, err := http.NewRequest(http.MethodPost, s.URL()+basePath, nil)
+	if err != nil {
+		return outcome{}, err
+	}
+	req.Header.Set("Authorization", "Zoho-oauthtoken "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return outcome{}, err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Backup struct {
+			Code string `json:"code"`
+		} `json:"backup"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return outcome{}, err
+	}
+	return outcome{resp.StatusCode, body.Backup.Code}, nil
 }

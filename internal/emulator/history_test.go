@@ -48,34 +48,7 @@ func TestHistoryPaging(t *testing.T) {
 		})
 	}
 
-	t.Run("pages cover everything once, newest first", func(t *testing.T) {
-		seen := map[string]bool{}
-		var times []string
-		for page := 1; ; page++ {
-			entries, info := getHistory(t, s, fmt.Sprintf("?page=%d&per_page=120", page))
-			for _, e := range entries {
-				id := str(t, e["id"])
-				if seen[id] {
-					t.Fatalf("id %s on two pages", id)
-				}
-				seen[id] = true
-				times = append(times, str(t, e["log_time"]))
-			}
-			if info["more_records"] != true {
-				break
-			}
-		}
-		if len(seen) != 450 {
-			t.Fatalf("saw %d entries, want 450", len(seen))
-		}
-		if !slices.IsSortedFunc(times, func(a, b string) int { return strings.Compare(b, a) }) {
-			t.Fatal("log_time is not newest first")
-		}
-		first, _ := getHistory(t, s, "?per_page=1")
-		if first[0]["action"] != "scheduled" || first[0]["repeat_type"] != "biweekly" {
-			t.Fatalf("newest entry = %v, want the schedule", first[0])
-		}
-	})
+	t.Run("pages cover everything once, newest first", func(t *testing.T) { checkHistoryPagesCoverAll(t, s) })
 }
 
 func TestHistoryInvalidParams(t *testing.T) {
@@ -136,16 +109,7 @@ func TestSeedBackupHistory(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.status+" "+tt.rule, func(t *testing.T) {
 			s := New()
-			b := s.SeedBackup(tt.status, tt.rule)
-			if b.Status != tt.status || b.RRule != tt.rule || !idRe.MatchString(b.ID) {
-				t.Fatalf("seeded %+v", b)
-			}
-			if (tt.rule == "") != (b.ScheduledDate == nil && b.StartDate == nil) {
-				t.Fatalf("dates %v %v for rule %q", b.ScheduledDate, b.StartDate, tt.rule)
-			}
-			if (tt.status == StatusCompleted) != (len(b.DataLinks) == 1 && b.ExpiryDate != nil) {
-				t.Fatalf("links %v expiry %v", b.DataLinks, b.ExpiryDate)
-			}
+			b := checkSeededBackup(t, s, tt.status, tt.rule)
 			h := s.History()
 			slices.Reverse(h)
 			var got []ev
@@ -161,37 +125,89 @@ func TestSeedBackupHistory(t *testing.T) {
 		})
 	}
 
-	t.Run("bad input", func(t *testing.T) {
-		s := New()
-		if _, err := s.TrySeedBackup("CANCELLED", ""); err == nil {
-			t.Error("TrySeedBackup accepted status CANCELLED")
-		}
-		if _, err := s.TrySeedBackup(StatusScheduled, "FREQ=DAILY"); err == nil {
-			t.Error("TrySeedBackup accepted an invalid rrule")
-		}
-		if err := s.SetStatus("123", StatusCompleted); err == nil {
-			t.Error("SetStatus accepted an unknown id")
-		}
-		b := s.SeedBackup(StatusScheduled, rule)
-		if err := s.SetStatus(b.ID, "IN_PROGRESS"); err == nil {
-			t.Error("SetStatus accepted IN_PROGRESS")
-		}
-		defer func() {
-			if recover() == nil {
-				t.Error("SeedBackup did not panic on a bad status")
-			}
-		}()
-		s.SeedBackup("bogus", "")
-	})
+	t.Run("bad input", testSeedBadInput)
 
-	t.Run("copies are independent", func(t *testing.T) {
-		s := New()
-		b := s.SeedBackup(StatusCompleted, "")
-		b.DataLinks[0] = "changed"
-		*b.ExpiryDate = time.Time{}
-		again, _ := s.Backup(b.ID)
-		if again.DataLinks[0] == "changed" || again.ExpiryDate.IsZero() {
-			t.Fatal("Backup shares memory with the server")
+	t.Run("copies are independent", testSeedCopiesAreIndependent)
+}
+
+func testSeedCopiesAreIndependent(t *testing.T) {
+	s := New()
+	b := s.SeedBackup(StatusCompleted, "")
+	b.DataLinks[0] = "changed"
+	*b.ExpiryDate = time.Time{}
+	again, _ := s.Backup(b.ID)
+	if again.DataLinks[0] == "changed" || again.ExpiryDate.IsZero() {
+		t.Fatal("Backup shares memory with the server")
+	}
+}
+
+func testSeedBadInput(t *testing.T) {
+	s := New()
+	if _, err := s.TrySeedBackup("CANCELLED", ""); err == nil {
+		t.Error("TrySeedBackup accepted status CANCELLED")
+	}
+	if _, err := s.TrySeedBackup(StatusScheduled, "FREQ=DAILY"); err == nil {
+		t.Error("TrySeedBackup accepted an invalid rrule")
+	}
+	if err := s.SetStatus("123", StatusCompleted); err == nil {
+		t.Error("SetStatus accepted an unknown id")
+	}
+	b := s.SeedBackup(StatusScheduled, "RRULE:FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=16")
+	if err := s.SetStatus(b.ID, "IN_PROGRESS"); err == nil {
+		t.Error("SetStatus accepted IN_PROGRESS")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("SeedBackup did not panic on a bad status")
 		}
-	})
+	}()
+	s.SeedBackup("bogus", "")
+}
+
+// checkHistoryPagesCoverAll walks s's 450 history entries 120 a page: each
+// entry appears once, newest first, and the newest is the schedule.
+func checkHistoryPagesCoverAll(t *testing.T, s *Server) {
+	seen := map[string]bool{}
+	var times []string
+	for page := 1; ; page++ {
+		entries, info := getHistory(t, s, fmt.Sprintf("?page=%d&per_page=120", page))
+		for _, e := range entries {
+			id := str(t, e["id"])
+			if seen[id] {
+				t.Fatalf("id %s on two pages", id)
+			}
+			seen[id] = true
+			times = append(times, str(t, e["log_time"]))
+		}
+		if info["more_records"] != true {
+			break
+		}
+	}
+	if len(seen) != 450 {
+		t.Fatalf("saw %d entries, want 450", len(seen))
+	}
+	if !slices.IsSortedFunc(times, func(a, b string) int { return strings.Compare(b, a) }) {
+		t.Fatal("log_time is not newest first")
+	}
+	first, _ := getHistory(t, s, "?per_page=1")
+	if first[0]["action"] != "scheduled" || first[0]["repeat_type"] != "biweekly" {
+		t.Fatalf("newest entry = %v, want the schedule", first[0])
+	}
+}
+
+// checkSeededBackup seeds a backup with status and rule and checks what
+// SeedBackup returns: an id, dates only with a rule, links only when complete.
+func checkSeededBackup(t *testing.T, s *Server, status, rule string) Backup {
+	t.Helper()
+	b := s.SeedBackup(status, rule)
+	if b.Status != status || b.RRule != rule || !idRe.MatchString(b.ID) {
+		t.Fatalf("seeded %+v", b)
+	}
+	if (rule == "") != (b.ScheduledDate == nil && b.StartDate == nil) {
+		t.Fatalf("dates %v %v for rule %q", b.ScheduledDate, b.StartDate, rule)
+	}
+	if (status == StatusCompleted) != (len(b.DataLinks) == 1 && b.ExpiryDate != nil) {
+		t.Fatalf("links %v expiry %v", b.DataLinks, b.ExpiryDate)
+	}
+	return b
 }

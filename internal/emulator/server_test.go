@@ -39,19 +39,21 @@ func TestListenLoopbackOnly(t *testing.T) {
 			}
 		})
 	}
-	t.Run("close is idempotent", func(t *testing.T) {
-		s := New()
-		s.Close()
-		if err := s.Start(); err != nil {
-			t.Fatal(err)
-		}
-		url := s.URL()
-		s.Close()
-		s.Close()
-		if _, err := http.Get(url + basePath); err == nil {
-			t.Fatal("server still answers after Close")
-		}
-	})
+	t.Run("close is idempotent", testCloseIsIdempotent)
+}
+
+func testCloseIsIdempotent(t *testing.T) {
+	s := New()
+	s.Close()
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	url := s.URL()
+	s.Close()
+	s.Close()
+	if _, err := http.Get(url + basePath); err == nil {
+		t.Fatal("server still answers after Close")
+	}
 }
 
 func TestOptions(t *testing.T) {
