@@ -469,3 +469,26 @@ func TestExpectErrorsChecksTheFailingStep(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryAcceptanceTestScansItsErrors: acceptanceTest's secret scan only
+// covers the tests that run through it, so no test file may call
+// resource.Test or resource.ParallelTest directly.
+func TestEveryAcceptanceTestScansItsErrors(t *testing.T) {
+	files, err := filepath.Glob("*_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct := regexp.MustCompile(`resource\.(Test|ParallelTest|UnitTest)\(`)
+	for _, file := range files {
+		if file == "helpers_test.go" {
+			continue
+		}
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if loc := direct.FindIndex(src); loc != nil {
+			t.Errorf("%s calls %s; use acceptanceTest or parallelAcceptanceTest", file, src[loc[0]:loc[1]])
+		}
+	}
+}
