@@ -47,7 +47,7 @@ func TestAccEphemeralAccessToken(t *testing.T) {
 					return srv.IssuedTokens(testRefreshToken)[0]
 				})),
 				statecheck.ExpectKnownValue("echo.test", tfjsonpath.New("data").AtMapKey("api_domain"), knownvalue.StringExact(srv.URL())),
-				statecheck.ExpectKnownValue("echo.test", tfjsonpath.New("data").AtMapKey("expires_at"), expiresSoon{}),
+				statecheck.ExpectKnownValue("echo.test", tfjsonpath.New("data").AtMapKey("expires_at"), expiresSoon),
 			},
 			// Plan and apply both open the ephemeral resource; the token
 			// cache means Zoho is asked once.

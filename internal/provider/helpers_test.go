@@ -279,9 +279,15 @@ func newOAuthEmulator(t *testing.T, opts ...emulator.Option) *emulator.Server {
 	return srv
 }
 
-// refreshProviderBlock configures the provider with refresh credentials,
-// with the emulator as both API domain and accounts server.
+// refreshProviderBlock configures the provider with the test Self Client's
+// refresh credentials, with the emulator as both API domain and accounts
+// server; extra lines go into the block.
 func refreshProviderBlock(url string, extra ...string) string {
+	return selfClientProviderBlock(url, testClientID, testClientSecret, testRefreshToken, extra...)
+}
+
+// selfClientProviderBlock is refreshProviderBlock with any credentials.
+func selfClientProviderBlock(url, clientID, clientSecret, refreshToken string, extra ...string) string {
 	return fmt.Sprintf(`
 provider "zohocrm" {
   api_domain    = %q
@@ -291,7 +297,7 @@ provider "zohocrm" {
   refresh_token = %q
   %s
 }
-`, url, url, testClientID, testClientSecret, testRefreshToken, strings.Join(extra, "\n  "))
+`, url, url, clientID, clientSecret, refreshToken, strings.Join(extra, "\n  "))
 }
 
 // checkRefreshes asserts how many access tokens the emulator has issued.
@@ -353,45 +359,35 @@ provider "zohocrm" {
 `, apiDomain, testToken, maxRetries, requestTimeout)
 }
 
-// rfc3339Recent checks a string is an RFC 3339 UTC time within the last hour.
-type rfc3339Recent struct{}
+// rfc3339UTCIn checks a value is an RFC 3339 UTC timestamp ("Z") between
+// from and to away from now (negative: in the past); what names it.
+type rfc3339UTCIn struct {
+	what     string
+	from, to time.Duration
+}
 
-func (rfc3339Recent) CheckValue(value any) error {
+// rfc3339Recent is the time of this apply: within the last hour.
+var rfc3339Recent = rfc3339UTCIn{what: "an RFC 3339 UTC timestamp of the apply", from: -time.Hour, to: time.Minute}
+
+// expiresSoon is an access token's expiry: about an hour from now.
+var expiresSoon = rfc3339UTCIn{what: "an RFC 3339 UTC timestamp about an hour from now", from: 50 * time.Minute, to: time.Hour}
+
+func (c rfc3339UTCIn) CheckValue(value any) error {
 	s, ok := value.(string)
 	if !ok {
-		return fmt.Errorf("expected a string, got %T", value)
-	}
-	parsed, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return fmt.Errorf("%q is not RFC 3339: %w", s, err)
-	}
-	if age := time.Since(parsed); age < -time.Minute || age > time.Hour {
-		return fmt.Errorf("%q is not the time of this apply", s)
-	}
-	return nil
-}
-
-func (rfc3339Recent) String() string { return "an RFC 3339 timestamp of the apply" }
-
-// expiresSoon matches an RFC 3339 UTC timestamp about an hour from now.
-type expiresSoon struct{}
-
-func (expiresSoon) CheckValue(v any) error {
-	s, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("expires_at is %T, want a string", v)
+		return fmt.Errorf("expected %s, got %T", c.what, value)
 	}
 	at, err := time.Parse(time.RFC3339, s)
-	if err != nil || !regexp.MustCompile(`Z$`).MatchString(s) {
-		return fmt.Errorf("expires_at %q is not an RFC 3339 UTC timestamp", s)
+	if err != nil || !strings.HasSuffix(s, "Z") {
+		return fmt.Errorf("%q is not an RFC 3339 UTC timestamp", s)
 	}
-	if left := time.Until(at); left < 50*time.Minute || left > time.Hour {
-		return fmt.Errorf("expires_at %q is %s away, want about an hour", s, left)
+	if away := time.Until(at); away < c.from || away > c.to {
+		return fmt.Errorf("%q is %s away, want %s", s, away.Round(time.Second), c.what)
 	}
 	return nil
 }
 
-func (expiresSoon) String() string { return "an RFC 3339 UTC timestamp about an hour from now" }
+func (c rfc3339UTCIn) String() string { return c.what }
 
 // stringFrom checks a value against a string known only when the check
 // runs, such as an id the emulator gives mid-test; what names it in failures.

@@ -251,15 +251,7 @@ func TestAccAuth_tokenEndpointErrors(t *testing.T) {
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
 					ExpectError: regexp.MustCompile(tt.want),
-					Config: fmt.Sprintf(`
-provider "zohocrm" {
-  api_domain    = %q
-  accounts_url  = %q
-  client_id     = %q
-  client_secret = %q
-  refresh_token = %q
-}
-`, srv.URL(), srv.URL(), tt.clientID, tt.clientSecret, tt.refreshToken) + cancellations(ids...),
+					Config:      selfClientProviderBlock(srv.URL(), tt.clientID, tt.clientSecret, tt.refreshToken) + cancellations(ids...),
 				}},
 			})
 			if got := len(srv.Requests()); got != 0 {

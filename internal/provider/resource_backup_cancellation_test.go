@@ -66,7 +66,7 @@ func TestAccBackupCancellation_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(cancellationAddress, tfjsonpath.New("code"), knownvalue.StringExact("SUCCESS")),
 					statecheck.ExpectKnownValue(cancellationAddress, tfjsonpath.New("message"), knownvalue.StringExact("Backup stopped successfully.")),
 					statecheck.ExpectKnownValue(cancellationAddress, tfjsonpath.New("already_cancelled"), knownvalue.Bool(false)),
-					statecheck.ExpectKnownValue(cancellationAddress, tfjsonpath.New("cancelled_at"), rfc3339Recent{}),
+					statecheck.ExpectKnownValue(cancellationAddress, tfjsonpath.New("cancelled_at"), rfc3339Recent),
 					noSecretInState(nil),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
