@@ -63,25 +63,7 @@ func TestRunEndToEnd(t *testing.T) {
 		}, log.New(&logs, "", 0))
 	}()
 
-	var info struct {
-		URL      string `json:"url"`
-		BackupID string `json:"backup_id"`
-		PID      int    `json:"pid"`
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		data, err := os.ReadFile(ready)
-		if err == nil {
-			if err := json.Unmarshal(data, &info); err != nil {
-				t.Fatalf("ready file %q: %v", data, err)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("ready file never appeared")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	info := waitForReadyFile(t, ready)
 	if !strings.HasPrefix(info.URL, "http://127.0.0.1:") || len(info.BackupID) != 19 || info.PID != os.Getpid() {
 		t.Fatalf("ready = %+v", info)
 	}
@@ -105,21 +87,8 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 
 	// The Self Client's refresh token gets an access token the API accepts.
-	resp, err = http.PostForm(info.URL+"/oauth/v2/token", url.Values{
-		"grant_type": {"refresh_token"}, "client_id": {"demo-client"}, "client_secret": {"demo-secret"}, "refresh_token": {"demo-refresh"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var refreshed struct {
-		AccessToken string `json:"access_token"`
-	}
-	err = json.NewDecoder(resp.Body).Decode(&refreshed)
-	_ = resp.Body.Close()
-	if err != nil || refreshed.AccessToken == "" {
-		t.Fatalf("refresh: %v %+v", err, refreshed)
-	}
-	req.Header.Set("Authorization", "Zoho-oauthtoken "+refreshed.AccessToken)
+	refreshed := refreshAccessToken(t, info.URL)
+	req.Header.Set("Authorization", "Zoho-oauthtoken "+refreshed)
 	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /backup with a refreshed token: %v", err)
 	}
@@ -141,9 +110,57 @@ func TestRunEndToEnd(t *testing.T) {
 	if !strings.Contains(out, "GET /crm/bulk/v8/backup 200") {
 		t.Fatalf("request not logged: %s", out)
 	}
-	if strings.Contains(out, token) || strings.Contains(out, "demo-secret") || strings.Contains(out, "demo-refresh") || strings.Contains(out, refreshed.AccessToken) {
+	if strings.Contains(out, token) || strings.Contains(out, "demo-secret") || strings.Contains(out, "demo-refresh") || strings.Contains(out, refreshed) {
 		t.Fatalf("log leaks the token: %s", out)
 	}
+}
+
+// readyInfo is what run writes to its -ready-file.
+type readyInfo struct {
+	URL      string `json:"url"`
+	BackupID string `json:"backup_id"`
+	PID      int    `json:"pid"`
+}
+
+// waitForReadyFile waits up to 10s for run to write the ready file.
+func waitForReadyFile(t *testing.T, ready string) readyInfo {
+	t.Helper()
+	var info readyInfo
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		data, err := os.ReadFile(ready)
+		if err == nil {
+			if err := json.Unmarshal(data, &info); err != nil {
+				t.Fatalf("ready file %q: %v", data, err)
+			}
+			return info
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("ready file never appeared")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// refreshAccessToken trades the demo Self Client's refresh token for an
+// access token at the emulator's token endpoint.
+func refreshAccessToken(t *testing.T, baseURL string) string {
+	t.Helper()
+	resp, err := http.PostForm(baseURL+"/oauth/v2/token", url.Values{
+		"grant_type": {"refresh_token"}, "client_id": {"demo-client"}, "client_secret": {"demo-secret"}, "refresh_token": {"demo-refresh"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refreshed struct {
+		AccessToken string `json:"access_token"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&refreshed)
+	_ = resp.Body.Close()
+	if err != nil || refreshed.AccessToken == "" {
+		t.Fatalf("refresh: %v %+v", err, refreshed)
+	}
+	return refreshed.AccessToken
 }
 
 func TestTLSAndRTTFlags(t *testing.T) {

@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// Backup statuses, as listed for v5-v8 (reference 1.2). Zoho has no
+// Backup statuses, as listed on the Get Data Backup Details page for v5 to v8
+// (https://www.zoho.com/crm/developer/docs/api/v8/get-backup-info.html). Zoho has no
 // IN_PROGRESS or CANCELLED status: a cancelled schedule is STOPPED.
 const (
 	StatusScheduled  = "SCHEDULED"

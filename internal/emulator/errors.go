@@ -6,7 +6,7 @@ import (
 )
 
 // Error codes the emulator answers with. They are Zoho's own codes, spelled
-// exactly as the reference documents them (ALREADY_CANCELLED has two Ls even
+// exactly as Zoho documents them (ALREADY_CANCELLED has two Ls even
 // though its message, "canceled", has one).
 const (
 	CodeInvalidURLPattern      = "INVALID_URL_PATTERN"
@@ -26,7 +26,7 @@ const (
 	CodeTooManyRequests        = "TOO_MANY_REQUESTS"
 )
 
-// Messages, as documented (reference sections 1.1, 1.5 and 2). Where Zoho's
+// Messages, as documented on the pages doc.go lists. Where Zoho's
 // docs and observed responses differ, the observed wording is used, because
 // that is what a client sees on the wire.
 const (
@@ -39,7 +39,7 @@ const (
 	msgInternalError         = "Internal Server Error"
 	msgInvalidData           = "Invalid data"
 	// The REQUEST_BODY_NOT_READABLE message is not documented anywhere
-	// (reference: [UNCONFIRMED]); clients must key on the code, not this text.
+	// ([UNCONFIRMED]); clients must key on the code, not this text.
 	msgRequestBodyNotReadable = "unable to read the request body"
 	msgBackupAlreadyScheduled = "Backup is already scheduled"
 	msgLimitExceeded          = "Backup limit exceeded."
@@ -142,7 +142,7 @@ func errOAuthScopeMismatch() response {
 
 // errNoPermission uses the OAS PermissionError details key "permissions"
 // unless the server is configured for the "permissions_needed" form seen in
-// third-party docs (reference: [UNCONFIRMED which]).
+// third-party docs ([UNCONFIRMED] which Zoho sends).
 func errNoPermission(permissionsNeededKey bool) response {
 	key := "permissions"
 	if permissionsNeededKey {
@@ -197,7 +197,7 @@ func errResourceNotFound(nested bool, id string) response {
 }
 
 // errTooManyRequests is the 429 of the concurrency limit. Its JSON shape is
-// [UNCONFIRMED]; the reference expects the top-level envelope with details {}.
+// [UNCONFIRMED]; this emulator assumes the top-level envelope with details {}.
 func errTooManyRequests() response {
 	return topLevelError(http.StatusTooManyRequests, CodeTooManyRequests, msgTooManyRequests, nil)
 }

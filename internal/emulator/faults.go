@@ -185,7 +185,8 @@ func deliver(w http.ResponseWriter, r *http.Request, resp response) {
 }
 
 // concurrency enforces Zoho's limit of concurrent calls per organization
-// (5 to 25 by edition; reference section 2, "Rate limits and credits").
+// (5 to 25 by edition, per Zoho's API-limits page:
+// https://www.zoho.com/crm/developer/docs/api/v8/api-limits.html).
 type concurrency struct {
 	mu        sync.Mutex
 	limit     int // 0: unlimited

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"sync"
@@ -167,4 +168,130 @@ func TestConcurrencyLimit(t *testing.T) {
 	if status, _, _, err := rawDo(context.Background(), s, http.MethodGet, urlsPath); err != nil || status != http.StatusNoContent {
 		t.Errorf("after removing the limit: %d %v", status, err)
 	}
+}
+
+func TestFaults(t *testing.T) {
+	t.Run("fail next", func(t *testing.T) {
+		s := newServer(t)
+		s.FailNext(http.MethodPost, basePath, 2)
+		for range 2 {
+			d := wantTopError(t, do(t, s, http.MethodPost, basePath, ""), 500, CodeInternalError, "Internal Server Error")
+			wantDetails(t, d, map[string]any{})
+		}
+		if _, ok := s.Latest(); ok {
+			t.Fatal("a failed request created a backup")
+		}
+		wantNoContent(t, do(t, s, http.MethodGet, basePath, "")) // other method unaffected
+		schedule(t, s, "")
+	})
+
+	t.Run("auth is checked first", func(t *testing.T) {
+		s := newServer(t)
+		s.FailNext("", "", 1)
+		wantTopError(t, send(t, s, http.MethodGet, basePath, "", ""), 401, CodeAuthenticationFailure, "Authentication failed")
+		wantTopError(t, do(t, s, http.MethodGet, urlsPath, ""), 500, CodeInternalError, "Internal Server Error")
+	})
+
+	t.Run("rate limit with header", func(t *testing.T) {
+		s := newServer(t)
+		s.InjectFault(Fault{
+			Path:    histPath,
+			Times:   -1,
+			Status:  http.StatusTooManyRequests,
+			Code:    "TOO_MANY_REQUESTS",
+			Message: "too many requests",
+			Header:  http.Header{"Retry-After": {"1"}},
+		})
+		for range 3 {
+			res := do(t, s, http.MethodGet, histPath, "")
+			wantTopError(t, res, 429, "TOO_MANY_REQUESTS", "too many requests")
+			if res.header.Get("Retry-After") != "1" {
+				t.Fatalf("Retry-After = %q", res.header.Get("Retry-After"))
+			}
+		}
+		wantNoContent(t, do(t, s, http.MethodGet, urlsPath, ""))
+		s.ClearFaults()
+		wantNoContent(t, do(t, s, http.MethodGet, histPath, ""))
+	})
+}
+
+func TestConcurrentRequests(t *testing.T) {
+	s := newServer(t, WithMonthlyQuota(-1))
+	const n = 24
+	var wg sync.WaitGroup
+	outcomes := make(chan outcome, n)
+	for i := range n {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if o, err := postOutcome(s); err != nil {
+				t.Error(err)
+			} else {
+				outcomes <- o
+			}
+		}()
+		// Readers race with the writers; -race checks the locking.
+		go func() {
+			defer wg.Done()
+			_ = s.Requests()
+			_, _ = s.Latest()
+			_ = s.History()
+			if i%2 == 0 {
+				if resp, err := http.Get(s.URL() + "/_emulator/backups"); err == nil {
+					_ = resp.Body.Close()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(outcomes)
+	ok, already := 0, 0
+	for o := range outcomes {
+		switch o {
+		case outcome{http.StatusOK, "SUCCESS"}:
+			ok++
+		case outcome{http.StatusBadRequest, CodeBackupAlreadyScheduled}:
+			already++
+		default:
+			t.Errorf("unexpected outcome %+v", o)
+		}
+	}
+	if ok != 1 || already != n-1 {
+		t.Fatalf("%d successes and %d BACKUP_ALREADY_SCHEDULED, want 1 and %d", ok, already, n-1)
+	}
+	if got := s.CountRequests(http.MethodPost, basePath); got != n {
+		t.Fatalf("recorded %d POSTs, want %d", got, n)
+	}
+	if got := len(s.Backups()); got != 1 {
+		t.Fatalf("%d backups, want 1", got)
+	}
+}
+
+// outcome is the HTTP status and the code of an answer to POST /backup.
+type outcome struct {
+	status int
+	code   string
+}
+
+// postOutcome schedules an immediate backup and returns Zoho's answer.
+func postOutcome(s *Server) (outcome, error) {
+	req, err := http.NewRequest(http.MethodPost, s.URL()+basePath, nil)
+	if err != nil {
+		return outcome{}, err
+	}
+	req.Header.Set("Authorization", "Zoho-oauthtoken "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return outcome{}, err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Backup struct {
+			Code string `json:"code"`
+		} `json:"backup"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return outcome{}, err
+	}
+	return outcome{resp.StatusCode, body.Backup.Code}, nil
 }

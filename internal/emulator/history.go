@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// maxPerPage is both the default and the maximum per_page (reference 1.4).
+// maxPerPage is both the default and the maximum per_page (https://www.zoho.com/crm/developer/docs/api/v8/backup-history.html).
 const maxPerPage = 200
 
 // historyWindow is the reach of GET /backup/history, whose docs say only the

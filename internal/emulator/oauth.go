@@ -7,12 +7,14 @@ import (
 	"time"
 )
 
-// TokenPath is the accounts server's token endpoint (reference 3.1). The
+// TokenPath is the accounts server's token endpoint
+// (https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html). The
 // emulator serves it on the same host as the API, so a client under test
 // points both its accounts URL and its API domain at the emulator.
 const TokenPath = "/oauth/v2/token"
 
-// Token-endpoint limits and lifetimes (reference 3.2, v8 numbers).
+// Token-endpoint limits and lifetimes (v8 numbers of
+// https://www.zoho.com/crm/developer/docs/api/v8/token-validity.html).
 const (
 	accessTokenLifetime   = time.Hour
 	tokensPerWindow       = 10
@@ -20,7 +22,7 @@ const (
 	maxActiveAccessTokens = 15
 )
 
-// Token-endpoint errors (reference 3.1). Zoho answers them with HTTP 200.
+// Token-endpoint errors, as Zoho Accounts documents them. Zoho answers them with HTTP 200.
 const (
 	TokenErrorInvalidCode         = "invalid_code"
 	TokenErrorInvalidClient       = "invalid_client"
@@ -133,7 +135,7 @@ func (s *Server) AdvanceClock(d time.Duration) {
 // serveToken answers POST /oauth/v2/token. Parameters are read from the form
 // body (url-encoded or multipart) or the query string, as Zoho accepts all of
 // them. Every error is HTTP 200 with an "error" key, as on Zoho; the throttle's
-// status is configurable because the reference leaves it [UNCONFIRMED].
+// status is configurable because Zoho leaves it open [UNCONFIRMED]; see doc.go.
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		// Zoho documents only POST; other methods are a client bug.
@@ -225,7 +227,7 @@ func (rec *refreshRecord) issuedSince(since time.Time) int {
 }
 
 // evictOldestActive enforces "15 active access tokens per refresh token; the
-// 16th invalidates the oldest" (reference 3.2). Callers hold s.mu.
+// 16th invalidates the oldest" (Zoho's token-validity page). Callers hold s.mu.
 func (s *Server) evictOldestActive(rec *refreshRecord, now time.Time) {
 	var active []string
 	for _, t := range rec.issued {

@@ -35,7 +35,7 @@ type config struct {
 }
 
 // Defaults mirror Zoho's samples: the requester, zgid and +05:30 zone are the
-// ones printed in the reference, so emulator output looks like real output.
+// ones printed in Zoho's samples, so emulator output looks like real output.
 func defaultConfig() config {
 	return config{
 		versions:             map[string]bool{"v8": true},
@@ -55,7 +55,7 @@ func defaultConfig() config {
 }
 
 // WithResourceNotFoundNested selects where RESOURCE_NOT_FOUND is placed, which
-// the reference marks [UNCONFIRMED]. false (default): top-level with details {}.
+// Zoho leaves [UNCONFIRMED]. false (default): top-level with details {}.
 // true: nested under "backup" with details {"id": ...}.
 func WithResourceNotFoundNested(nested bool) Option {
 	return func(c *config) { c.resourceNotFoundNest = nested }
@@ -111,7 +111,7 @@ func WithZGID(zgid string) Option {
 }
 
 // WithPermissionsNeededKey selects the NO_PERMISSION details key, which the
-// reference marks [UNCONFIRMED]: false (default) gives the OAS form
+// Zoho leaves [UNCONFIRMED]: false (default) gives the OAS form
 // {"permissions":[...]}, true the third-party form {"permissions_needed":[...]}.
 func WithPermissionsNeededKey(on bool) Option {
 	return func(c *config) { c.permissionsNeeded = on }
@@ -149,7 +149,7 @@ func WithLogger(l *log.Logger) Option {
 }
 
 // WithTokenThrottleStatus sets the HTTP status of the token endpoint's
-// "Access Denied" throttle answer, which the reference leaves [UNCONFIRMED]:
+// "Access Denied" throttle answer, which Zoho leaves [UNCONFIRMED]:
 // 200 (default, per Zoho's Kaizen #43) or 400 (seen by a third party).
 func WithTokenThrottleStatus(status int) Option {
 	return func(c *config) { c.tokenThrottleStatus = status }

@@ -96,8 +96,8 @@ func readBody(r *http.Request) ([]byte, error) {
 	return body, err
 }
 
-// handleAPI applies the checks common to every endpoint, in the order the
-// project's reference fixes: URL, authentication, token, method, scope,
+// handleAPI applies the checks common to every endpoint, in the order Zoho
+// answers them: URL, authentication, token, method, scope,
 // administrator profile, injected faults; then the endpoint itself.
 func (s *Server) handleAPI(c *call) response {
 	ops, id, ok := s.match(c.r.URL.Path)

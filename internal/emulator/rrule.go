@@ -13,7 +13,8 @@ import (
 const rrulePrefix = "RRULE:"
 
 // rrule is a parsed backup recurrence rule. The grammar is the documented one
-// (reference 1.1), which is much narrower than RFC 5545:
+// on the Schedule Data Backup page
+// (https://www.zoho.com/crm/developer/docs/api/v8/schedule-data-backup.html), which is much narrower than RFC 5545:
 //
 //	FREQ       WEEKLY | MONTHLY                       mandatory
 //	INTERVAL   1..52                                  mandatory
@@ -147,7 +148,7 @@ func canonicalRRule(s string) string {
 }
 
 // repeatType is the history repeat_type for the rule. The mapping is inferred
-// from Zoho's sample (reference 1.7): MONTHLY is "monthly", WEEKLY with
+// from Zoho's v7 history sample: MONTHLY is "monthly", WEEKLY with
 // INTERVAL=2 "biweekly", any other WEEKLY rule "weekly" (Zoho documents no
 // value for larger weekly intervals).
 func (r rrule) repeatType() string {

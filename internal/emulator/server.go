@@ -1,12 +1,3 @@
-// Package emulator is a local stand-in for the Zoho CRM Data Backup REST API
-// (/crm/bulk/{version}/backup). It follows the project's API reference
-// (shared/zoho/backup-api-reference.md) to the letter: paths, JSON keys,
-// codes, messages and HTTP statuses, so a client that passes against it
-// behaves the same against Zoho. Where the reference marks a behaviour
-// [UNCONFIRMED] and names two forms, an Option selects the form.
-//
-// The server only ever listens on a loopback address: it accepts any token a
-// test seeds and must not be reachable from other machines.
 package emulator
 
 import (
@@ -23,7 +14,7 @@ import (
 	"time"
 )
 
-// Scopes, as documented per endpoint (reference 1, endpoint table).
+// Scopes, as documented on each endpoint's page (see doc.go for the URLs).
 const (
 	ScopeAll    = "ZohoCRM.bulk.backup.ALL"
 	ScopeCreate = "ZohoCRM.bulk.backup.CREATE"
@@ -32,7 +23,7 @@ const (
 )
 
 // firstID is the base of generated ids. Zoho ids are 19-digit decimal
-// strings; starting just below the reference's sample id keeps generated ids
+// strings; starting just below the id in Zoho's samples keeps generated ids
 // the same length and shape.
 const firstID uint64 = 4876876000001593000
 

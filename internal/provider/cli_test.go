@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
@@ -132,25 +133,19 @@ func (c *terraformCLI) mustRun(args ...string) string {
 	return out
 }
 
-// state returns `terraform show -json`'s resources, by address.
+// state returns the resources of `terraform show -json`, decoded by
+// terraform-json, by address.
 func (c *terraformCLI) state() map[string]map[string]any {
 	c.t.Helper()
-	var shown struct {
-		Values struct {
-			RootModule struct {
-				Resources []struct {
-					Address string         `json:"address"`
-					Values  map[string]any `json:"values"`
-				} `json:"resources"`
-			} `json:"root_module"`
-		} `json:"values"`
-	}
+	var shown tfjson.State
 	if err := json.Unmarshal([]byte(c.mustRun("show", "-json")), &shown); err != nil {
 		c.t.Fatalf("reading terraform show -json: %v", err)
 	}
 	out := map[string]map[string]any{}
-	for _, r := range shown.Values.RootModule.Resources {
-		out[r.Address] = r.Values
+	if shown.Values != nil {
+		for _, r := range resourcesOf(shown.Values.RootModule) {
+			out[r.Address] = r.AttributeValues
+		}
 	}
 	return out
 }

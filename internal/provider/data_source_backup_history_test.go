@@ -75,7 +75,7 @@ func TestAccBackupHistoryDataSource_allPages(t *testing.T) {
 			"count":       knownvalue.Int64Exact(int64(h.Count)),
 		})
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: countingProviderFactories(&reads),
 		Steps: []resource.TestStep{{
 			Config: historyDataConfig(srv.URL(), ""),
@@ -100,7 +100,7 @@ func TestAccBackupHistoryDataSource_maxEntries(t *testing.T) {
 	srv.SeedHistory(450)
 	history := srv.History()
 	var reads atomic.Int32
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: countingProviderFactories(&reads),
 		Steps: []resource.TestStep{{
 			Config: historyDataConfig(srv.URL(), "max_entries = 250"),
@@ -117,7 +117,7 @@ func TestAccBackupHistoryDataSource_maxEntries(t *testing.T) {
 func TestAccBackupHistoryDataSource_noContent(t *testing.T) {
 	srv := newEmulator(t)
 	var reads atomic.Int32
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: countingProviderFactories(&reads),
 		Steps: []resource.TestStep{{
 			Config: historyDataConfig(srv.URL(), ""),
@@ -131,10 +131,9 @@ func TestAccBackupHistoryDataSource_noContent(t *testing.T) {
 
 func TestAccBackupHistoryDataSource_invalidMaxEntriesFailsAtPlan(t *testing.T) {
 	srv := newEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		ErrorCheck:               expectFailure(t, regexp.MustCompile(`max_entries.*must be at least 1, got: 0`)),
-		Steps:                    []resource.TestStep{{Config: historyDataConfig(srv.URL(), "max_entries = 0"), PlanOnly: true}},
+		Steps:                    []resource.TestStep{{ExpectError: regexp.MustCompile(`max_entries.*must be at least 1, got: 0`), Config: historyDataConfig(srv.URL(), "max_entries = 0"), PlanOnly: true}},
 	})
 	if got := len(srv.Requests()); got != 0 {
 		t.Errorf("an invalid max_entries must fail before any request, got %d", got)
@@ -150,10 +149,9 @@ func TestAccBackupHistoryDataSource_errors(t *testing.T) {
 			Message: "Number of API requests for the 24 hour period is exceeded"})
 		srv.ResetRequests()
 		// A lasting throttle is retried max_retries times, then reported.
-		resource.ParallelTest(t, resource.TestCase{
+		parallelAcceptanceTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
-			ErrorCheck:               expectFailure(t, regexp.MustCompile(`Failed to read the Zoho CRM backup history.*Zoho still failed after 6 attempts.*HTTP 429 with code TOO_MANY_REQUESTS.*-parallelism`)),
-			Steps:                    []resource.TestStep{{Config: historyDataConfig(srv.URL(), "")}},
+			Steps:                    []resource.TestStep{{ExpectError: regexp.MustCompile(`Failed to read the Zoho CRM backup history.*Zoho still failed after 6 attempts.*HTTP 429 with code TOO_MANY_REQUESTS.*-parallelism`), Config: historyDataConfig(srv.URL(), "")}},
 		})
 		if got := srv.CountRequests(http.MethodGet, historyPath); got != 1+zoho.DefaultMaxRetries {
 			t.Errorf("want %d requests (the first and every retry), got %d", 1+zoho.DefaultMaxRetries, got)

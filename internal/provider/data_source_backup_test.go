@@ -25,9 +25,6 @@ const (
 	backupDataAddress = "data.zohocrm_backup.latest"
 )
 
-// zohoDate matches a date as Zoho renders it: ISO 8601 with a numeric offset.
-var zohoDate = knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$`))
-
 // countingProviderFactories serves the provider like
 // testAccProtoV6ProviderFactories and counts the data-source reads Terraform
 // asks for, so a test can prove how many requests each read makes.
@@ -98,7 +95,7 @@ func TestAccBackupDataSource_states(t *testing.T) {
 			if tt.rule == "" {
 				dates, wantRule = knownvalue.Null(), knownvalue.Null()
 			}
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: countingProviderFactories(&reads),
 				Steps: []resource.TestStep{{
 					Config: backupDataConfig(srv.URL(), testToken),
@@ -114,11 +111,9 @@ func TestAccBackupDataSource_states(t *testing.T) {
 							"name": knownvalue.StringExact("Patricia Boyle"),
 							"zuid": knownvalue.StringExact("7534658674"),
 						})),
+						noSecretInState(nil),
 					},
-					Check: resource.ComposeAggregateTestCheckFunc(
-						checkGETsPerRead(srv, &reads, backupPath, 1),
-						checkNoSecretInState,
-					),
+					Check: checkGETsPerRead(srv, &reads, backupPath, 1),
 				}},
 			})
 		})
@@ -128,7 +123,7 @@ func TestAccBackupDataSource_states(t *testing.T) {
 func TestAccBackupDataSource_nothingEverScheduled(t *testing.T) {
 	srv := newEmulator(t)
 	var reads atomic.Int32
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: countingProviderFactories(&reads),
 		Steps: []resource.TestStep{{
 			Config: backupDataConfig(srv.URL(), testReadOnlyToken),
@@ -164,7 +159,7 @@ func TestAccBackupDataSource_unknownStatus(t *testing.T) {
 		_, _ = fmt.Fprint(w, `{"backup":{"id":"4876876000001593003","scheduled_date":null,"start_date":"2020-02-19T13:30:00+05:30","rrule":null,"requester":{"id":"1","name":"A","zuid":"2"},"status":"PAYMENT_FAILED"}}`)
 	}))
 	t.Cleanup(zoho.Close)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: backupDataConfig(zoho.URL, testToken),
@@ -222,10 +217,9 @@ func testReadErrors(t *testing.T, path, dataSource string, wantSummary *regexp.R
 			if tt.setup != nil {
 				tt.setup(srv)
 			}
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
-				ErrorCheck:               expectFailure(t, regexp.MustCompile(wantSummary.String()+`.*`+tt.want.String())),
-				Steps:                    []resource.TestStep{{Config: providerBlock(srv.URL(), tt.token) + dataSource}},
+				Steps:                    []resource.TestStep{{ExpectError: regexp.MustCompile(wantSummary.String() + `.*` + tt.want.String()), Config: providerBlock(srv.URL(), tt.token) + dataSource}},
 			})
 			want := max(tt.requests, 1)
 			if got := len(srv.Requests()); got != want || srv.CountRequests(http.MethodGet, path) != want {
@@ -266,11 +260,10 @@ func TestAccTimeoutsBoundTheOperation(t *testing.T) {
 	for name, tt := range configs {
 		t.Run(name, func(t *testing.T) {
 			zoho := slowZoho(t)
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				ErrorCheck: expectFailure(t, regexp.MustCompile(`did not finish within timeouts\.`+tt.limit+` = 1s.*`+
-					`timeouts = \{ `+tt.limit+` = "2s" \}.*still waiting for Zoho's answer`)),
-				Steps: []resource.TestStep{{Config: providerBlock(zoho.URL, testToken) + tt.config}},
+				Steps: []resource.TestStep{{ExpectError: regexp.MustCompile(`did not finish within timeouts\.` + tt.limit + ` = 1s.*` +
+					`timeouts = \{ ` + tt.limit + ` = "2s" \}.*still waiting for Zoho's answer`), Config: providerBlock(zoho.URL, testToken) + tt.config}},
 			})
 		})
 	}
@@ -278,12 +271,12 @@ func TestAccTimeoutsBoundTheOperation(t *testing.T) {
 
 func TestAccTimeoutsRejectABadDuration(t *testing.T) {
 	srv := newEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		ErrorCheck:               expectFailure(t, regexp.MustCompile(`Invalid Attribute Value Time Duration.*"soon" must be a string containing a sequence of decimal numbers`)),
 		Steps: []resource.TestStep{{
-			Config:   providerBlock(srv.URL(), testToken) + `data "zohocrm_backup" "latest" { timeouts = { read = "soon" } }`,
-			PlanOnly: true,
+			ExpectError: regexp.MustCompile(`Invalid Attribute Value Time Duration.*"soon" must be a string containing a sequence of decimal numbers`),
+			Config:      providerBlock(srv.URL(), testToken) + `data "zohocrm_backup" "latest" { timeouts = { read = "soon" } }`,
+			PlanOnly:    true,
 		}},
 	})
 	if got := len(srv.Requests()); got != 0 {

@@ -28,7 +28,7 @@ func TestAccBackupURLsDataSource_available(t *testing.T) {
 	link := func(file string) knownvalue.Check {
 		return knownvalue.StringRegexp(regexp.MustCompile(`^https://download-accl\.zoho\.com/v2/crm/757345985/backup/[0-9]{19}/` + file + `$`))
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: countingProviderFactories(&reads),
 		Steps: []resource.TestStep{{
 			Config: providerBlock(srv.URL(), testToken) + urlsDataSource,
@@ -67,7 +67,7 @@ func TestAccBackupURLsDataSource_noContent(t *testing.T) {
 				srv.ResetRequests()
 			}
 			var reads atomic.Int32
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: countingProviderFactories(&reads),
 				Steps: []resource.TestStep{{
 					Config: providerBlock(srv.URL(), testToken) + urlsDataSource,

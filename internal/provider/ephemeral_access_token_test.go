@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
@@ -32,43 +31,23 @@ provider "echo" {
 resource "echo" "test" {}
 `
 
-// expiresSoon matches an RFC 3339 UTC timestamp about an hour from now.
-type expiresSoon struct{}
-
-func (expiresSoon) CheckValue(v any) error {
-	s, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("expires_at is %T, want a string", v)
-	}
-	at, err := time.Parse(time.RFC3339, s)
-	if err != nil || !regexp.MustCompile(`Z$`).MatchString(s) {
-		return fmt.Errorf("expires_at %q is not an RFC 3339 UTC timestamp", s)
-	}
-	if left := time.Until(at); left < 50*time.Minute || left > time.Hour {
-		return fmt.Errorf("expires_at %q is %s away, want about an hour", s, left)
-	}
-	return nil
-}
-
-func (expiresSoon) String() string { return "an RFC 3339 UTC timestamp about an hour from now" }
-
 func TestAccEphemeralAccessToken(t *testing.T) {
 	srv := newOAuthEmulator(t)
 	// The cache makes every Terraform command of the test see the same token,
 	// so the echo resource's plan stays empty.
 	config := refreshProviderBlock(srv.URL(), fmt.Sprintf("token_cache_dir = %q", t.TempDir())) + echoAccessToken
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: echoFactories,
 		Steps: []resource.TestStep{{
 			Config: config,
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("echo.test", tfjsonpath.New("data").AtMapKey("access_token"), stringFunc(func() string {
+				statecheck.ExpectKnownValue("echo.test", tfjsonpath.New("data").AtMapKey("access_token"), stringFrom("the access token the emulator issued", func() string {
 					return srv.IssuedTokens(testRefreshToken)[0]
 				})),
 				statecheck.ExpectKnownValue("echo.test", tfjsonpath.New("data").AtMapKey("api_domain"), knownvalue.StringExact(srv.URL())),
-				statecheck.ExpectKnownValue("echo.test", tfjsonpath.New("data").AtMapKey("expires_at"), expiresSoon{}),
+				statecheck.ExpectKnownValue("echo.test", tfjsonpath.New("data").AtMapKey("expires_at"), expiresSoon),
 			},
 			// Plan and apply both open the ephemeral resource; the token
 			// cache means Zoho is asked once.
@@ -77,28 +56,16 @@ func TestAccEphemeralAccessToken(t *testing.T) {
 	})
 }
 
-// stringFunc checks a value against a string known only when the check runs.
-type stringFunc func() string
-
-func (f stringFunc) CheckValue(v any) error {
-	if s, ok := v.(string); !ok || s != f() {
-		return fmt.Errorf("the value is not the access token the emulator issued")
-	}
-	return nil
-}
-
-func (f stringFunc) String() string { return "the access token the emulator issued" }
-
 func TestAccEphemeralAccessToken_withoutCache(t *testing.T) {
 	srv := newOAuthEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: echoFactories,
 		Steps: []resource.TestStep{{
 			Config: refreshProviderBlock(srv.URL()) + echoAccessToken,
 			ConfigStateChecks: []statecheck.StateCheck{
 				// The echo resource keeps what the last Terraform command opened.
-				statecheck.ExpectKnownValue("echo.test", tfjsonpath.New("data").AtMapKey("access_token"), stringFunc(func() string {
+				statecheck.ExpectKnownValue("echo.test", tfjsonpath.New("data").AtMapKey("access_token"), stringFrom("the access token the emulator issued", func() string {
 					issued := srv.IssuedTokens(testRefreshToken)
 					return issued[len(issued)-1]
 				})),
@@ -115,12 +82,12 @@ func TestAccEphemeralAccessToken_withoutCache(t *testing.T) {
 
 func TestAccEphemeralAccessToken_staticTokenRefused(t *testing.T) {
 	srv := newOAuthEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: echoFactories,
-		ErrorCheck:               expectFailure(t, regexp.MustCompile(`zohocrm_access_token needs refresh credentials.*configured with a static access token.*client_id, client_secret and refresh_token`)),
 		Steps: []resource.TestStep{{
-			Config: providerBlock(srv.URL(), testToken) + echoAccessToken,
+			ExpectError: regexp.MustCompile(`zohocrm_access_token needs refresh credentials.*configured with a static access token.*client_id, client_secret and refresh_token`),
+			Config:      providerBlock(srv.URL(), testToken) + echoAccessToken,
 		}},
 	})
 }

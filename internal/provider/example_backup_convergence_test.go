@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -24,26 +25,30 @@ const convergenceExample = "../../examples/data-sources/zohocrm_backup/data-sour
 
 const convergenceCancellation = "zohocrm_backup_cancellation.latest[0]"
 
-// checkCancellationsFor asserts which backups the state holds cancellations for.
-func checkCancellationsFor(want ...func() string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		var got []string
-		for _, module := range s.Modules {
-			for _, res := range module.Resources {
-				if res.Type == "zohocrm_backup_cancellation" {
-					got = append(got, res.Primary.Attributes["backup_id"])
-				}
+// cancellationsFor is a state check: the state holds cancellations for
+// exactly the backups want names (sorted), and for no other.
+func cancellationsFor(want ...func() string) statecheck.StateCheck {
+	return cancellationsInState(want)
+}
+
+type cancellationsInState []func() string
+
+func (want cancellationsInState) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	var got []string
+	if req.State != nil && req.State.Values != nil {
+		for _, res := range resourcesOf(req.State.Values.RootModule) {
+			if res.Type == "zohocrm_backup_cancellation" {
+				got = append(got, fmt.Sprint(res.AttributeValues["backup_id"]))
 			}
 		}
-		wantIDs := make([]string, 0, len(want))
-		for _, id := range want {
-			wantIDs = append(wantIDs, id())
-		}
-		sort.Strings(got)
-		if !slices.Equal(got, wantIDs) {
-			return fmt.Errorf("the state cancels backups %v, want %v", got, wantIDs)
-		}
-		return nil
+	}
+	wantIDs := make([]string, 0, len(want))
+	for _, id := range want {
+		wantIDs = append(wantIDs, id())
+	}
+	sort.Strings(got)
+	if !slices.Equal(got, wantIDs) {
+		resp.Error = fmt.Errorf("the state cancels backups %v, want %v", got, wantIDs)
 	}
 }
 
@@ -76,42 +81,43 @@ func TestAccBackupConvergenceExample(t *testing.T) {
 	seed := func(into *string, status, rule string) func() {
 		return func() { *into = srv.SeedBackup(status, rule).ID }
 	}
-	step := func(preConfig func(), action plancheck.PlanCheck, check ...resource.TestCheckFunc) resource.TestStep {
+	step := func(preConfig func(), action plancheck.PlanCheck, cancelled statecheck.StateCheck, check ...resource.TestCheckFunc) resource.TestStep {
 		return resource.TestStep{
-			PreConfig:        preConfig,
-			Config:           config,
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{action}},
-			Check:            resource.ComposeAggregateTestCheckFunc(append(check, checkNoSecretInState)...),
+			PreConfig:         preConfig,
+			Config:            config,
+			ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{action}},
+			ConfigStateChecks: []statecheck.StateCheck{cancelled, noSecretInState(nil)},
+			Check:             resource.ComposeAggregateTestCheckFunc(check...),
 		}
 	}
 	const weekly = "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO"
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			// No backup was ever scheduled (204): nothing to cancel, no error.
-			step(nil, plancheck.ExpectEmptyPlan(), checkCancellationsFor(), checkCancels(srv)),
+			step(nil, plancheck.ExpectEmptyPlan(), cancellationsFor(), checkCancels(srv)),
 			// (1) A backup is scheduled: the apply cancels it.
 			step(seed(&first, emulator.StatusScheduled, weekly),
 				plancheck.ExpectResourceAction(convergenceCancellation, plancheck.ResourceActionCreate),
-				checkCancellationsFor(id(&first)), checkCancels(srv, &first),
+				cancellationsFor(id(&first)), checkCancels(srv, &first),
 				func(*terraform.State) error { return checkBackupStatus(srv, first, "STOPPED")(nil) }),
 			// (2) The next plan is empty, and applying it sends nothing.
-			step(nil, plancheck.ExpectEmptyPlan(), checkCancellationsFor(id(&first)), checkCancels(srv, &first)),
+			step(nil, plancheck.ExpectEmptyPlan(), cancellationsFor(id(&first)), checkCancels(srv, &first)),
 			// (3) Someone schedules a new backup: its new id replaces the
 			// cancellation, and the apply cancels the new backup.
 			step(seed(&second, emulator.StatusScheduled, "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=16"),
 				plancheck.ExpectResourceAction(convergenceCancellation, plancheck.ResourceActionDestroyBeforeCreate),
-				checkCancellationsFor(id(&second)), checkCancels(srv, &first, &second),
+				cancellationsFor(id(&second)), checkCancels(srv, &first, &second),
 				func(*terraform.State) error { return checkBackupStatus(srv, second, "STOPPED")(nil) }),
 			// (4) An immediate backup runs (INPROGRESS): nothing can be
 			// cancelled; the cancellation is forgotten without a request.
 			step(seed(&running, emulator.StatusInProgress, ""),
 				plancheck.ExpectResourceAction(convergenceCancellation, plancheck.ResourceActionDestroy),
-				checkCancellationsFor(), checkCancels(srv, &first, &second)),
+				cancellationsFor(), checkCancels(srv, &first, &second)),
 			// It completes: still nothing to do.
 			step(func() { mustSetStatus(t, srv, running, emulator.StatusCompleted) },
-				plancheck.ExpectEmptyPlan(), checkCancellationsFor(), checkCancels(srv, &first, &second)),
+				plancheck.ExpectEmptyPlan(), cancellationsFor(), checkCancels(srv, &first, &second)),
 			// A backup scheduled and cancelled by hand in Zoho (STOPPED): the
 			// cancellation is recorded as ALREADY_CANCELLED.
 			step(func() {
@@ -119,7 +125,7 @@ func TestAccBackupConvergenceExample(t *testing.T) {
 				mustSetStatus(t, srv, stoppedByHand, emulator.StatusStopped)
 			},
 				plancheck.ExpectResourceAction(convergenceCancellation, plancheck.ResourceActionCreate),
-				checkCancellationsFor(id(&stoppedByHand)), checkCancels(srv, &first, &second, &stoppedByHand)),
+				cancellationsFor(id(&stoppedByHand)), checkCancels(srv, &first, &second, &stoppedByHand)),
 			{
 				Config: config,
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -131,7 +137,7 @@ func TestAccBackupConvergenceExample(t *testing.T) {
 			// A failed backup: nothing to cancel.
 			step(func() { srv.SeedBackup(emulator.StatusFailed, weekly) },
 				plancheck.ExpectResourceAction(convergenceCancellation, plancheck.ResourceActionDestroy),
-				checkCancellationsFor(), checkCancels(srv, &first, &second, &stoppedByHand)),
+				cancellationsFor(), checkCancels(srv, &first, &second, &stoppedByHand)),
 		},
 		// Destroying the configuration forgets the cancellations; it never
 		// schedules anything again.

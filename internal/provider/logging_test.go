@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/emulator"
 )
@@ -49,18 +50,19 @@ func TestAccSecrets_absentFromTraceLog(t *testing.T) {
 	backup := srv.SeedBackup("SCHEDULED", "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR")
 	srv.InjectSequence(http.MethodPut, cancelPath(backup.ID), emulator.Fault{})
 
-	resource.Test(t, resource.TestCase{
+	acceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
 		// The failing step's diagnostics must not quote a token either.
-		ErrorCheck: expectFailure(t, regexp.MustCompile(`HTTP 401 with code INVALID_TOKEN`)),
 		Steps: []resource.TestStep{
 			{
-				Config: cancellationConfig(srv.URL(), testToken, backup.ID),
-				Check:  resource.ComposeAggregateTestCheckFunc(checkBackupStatus(srv, backup.ID, "STOPPED"), checkNoSecretInState),
+				Config:            cancellationConfig(srv.URL(), testToken, backup.ID),
+				ConfigStateChecks: []statecheck.StateCheck{noSecretInState(nil)},
+				Check:             checkBackupStatus(srv, backup.ID, "STOPPED"),
 			},
 			{
 				// A failing apply too: its diagnostics and error paths are logged.
-				Config: cancellationConfig(srv.URL(), testUnknownToken, "4876876000009999999"),
+				ExpectError: regexp.MustCompile(`HTTP 401 with code INVALID_TOKEN`),
+				Config:      cancellationConfig(srv.URL(), testUnknownToken, "4876876000009999999"),
 			},
 		},
 	})

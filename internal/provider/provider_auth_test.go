@@ -23,43 +23,6 @@ import (
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
 )
 
-// A Self Client the emulator knows. The secret and the refresh token join
-// the secrets no diagnostic or state may contain.
-const (
-	testClientID     = "1000.SELFCLIENT0123456789ABCDEFGHIJ"
-	testClientSecret = "9f8e7d6c5b4a39281706f5e4d3c2b1a0a1b2c3d4e5"
-	testRefreshToken = "1000.0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210"
-)
-
-func init() {
-	allTestTokens = append(allTestTokens, testClientSecret, testRefreshToken)
-}
-
-const weekly = "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR"
-
-// newOAuthEmulator is newEmulator with the test Self Client registered.
-func newOAuthEmulator(t *testing.T, opts ...emulator.Option) *emulator.Server {
-	t.Helper()
-	srv := newEmulator(t, append([]emulator.Option{emulator.WithMonthlyQuota(-1)}, opts...)...)
-	srv.AddRefreshToken(testClientID, testClientSecret, testRefreshToken, emulator.ScopeAll)
-	return srv
-}
-
-// refreshProviderBlock configures the provider with refresh credentials,
-// with the emulator as both API domain and accounts server.
-func refreshProviderBlock(url string, extra ...string) string {
-	return fmt.Sprintf(`
-provider "zohocrm" {
-  api_domain    = %q
-  accounts_url  = %q
-  client_id     = %q
-  client_secret = %q
-  refresh_token = %q
-  %s
-}
-`, url, url, testClientID, testClientSecret, testRefreshToken, strings.Join(extra, "\n  "))
-}
-
 // cancellations declares one zohocrm_backup_cancellation per id.
 func cancellations(ids ...string) string {
 	var b strings.Builder
@@ -75,16 +38,6 @@ func seedBackups(srv *emulator.Server, n int) []string {
 		ids[i] = srv.SeedBackup("SCHEDULED", weekly).ID
 	}
 	return ids
-}
-
-// checkRefreshes asserts how many access tokens the emulator has issued.
-func checkRefreshes(srv *emulator.Server, want int) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if got := srv.Refreshes(); got != want {
-			return fmt.Errorf("the emulator issued %d access tokens, want %d", got, want)
-		}
-		return nil
-	}
 }
 
 // checkCancelledWith asserts each backup got exactly one cancel request, and
@@ -109,43 +62,24 @@ func checkCancelledWith(srv *emulator.Server, ids ...string) resource.TestCheckF
 	}
 }
 
-// checkNoIssuedTokenInState fails when state holds any token the emulator issued.
-func checkNoIssuedTokenInState(srv *emulator.Server) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		for _, module := range s.Modules {
-			for name, res := range module.Resources {
-				for key, value := range res.Primary.Attributes {
-					for _, token := range srv.IssuedTokens(testRefreshToken) {
-						if strings.Contains(value, token) {
-							return fmt.Errorf("state attribute %s.%s holds an access token", name, key)
-						}
-					}
-				}
-			}
-		}
-		return nil
-	}
-}
-
 func TestAccAuth_refreshFlow(t *testing.T) {
 	srv := newOAuthEmulator(t)
 	ids := seedBackups(srv, 1)
 	config := refreshProviderBlock(srv.URL()) + cancellations(ids...)
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config: config,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("zohocrm_backup_cancellation.c0", tfjsonpath.New("code"), knownvalue.StringExact("SUCCESS")),
+					noSecretInState(srv),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkRefreshes(srv, 1),
 					checkCancelledWith(srv, ids...),
 					checkBackupStatus(srv, ids[0], "STOPPED"),
-					checkNoSecretInState,
-					checkNoIssuedTokenInState(srv),
 					func(*terraform.State) error {
 						reqs := srv.TokenRequests()
 						if len(reqs) != 1 || reqs[0].Method != http.MethodPost || reqs[0].GrantType != "refresh_token" || reqs[0].ClientID != testClientID || reqs[0].Error != "" {
@@ -172,7 +106,7 @@ func TestAccAuth_planWithoutReadsMakesNoTokenRequest(t *testing.T) {
 	ids := seedBackups(srv, 3)
 	srv.ResetRequests()
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:             refreshProviderBlock(srv.URL()) + cancellations(ids...),
@@ -193,7 +127,7 @@ func TestAccAuth_twentyCancellationsOneRefresh(t *testing.T) {
 	ids := seedBackups(srv, 20)
 	srv.ResetRequests()
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: refreshProviderBlock(srv.URL()) + cancellations(ids...),
@@ -222,7 +156,7 @@ func TestAccAuth_tokenExpiresMidApply(t *testing.T) {
 	}))
 	t.Cleanup(front.Close)
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: refreshProviderBlock(front.URL) + fmt.Sprintf(`
@@ -313,19 +247,11 @@ func TestAccAuth_tokenEndpointErrors(t *testing.T) {
 				exhaustRefreshes(t, srv)
 			}
 			srv.ResetRequests()
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				ErrorCheck:               expectFailure(t, regexp.MustCompile(tt.want)),
 				Steps: []resource.TestStep{{
-					Config: fmt.Sprintf(`
-provider "zohocrm" {
-  api_domain    = %q
-  accounts_url  = %q
-  client_id     = %q
-  client_secret = %q
-  refresh_token = %q
-}
-`, srv.URL(), srv.URL(), tt.clientID, tt.clientSecret, tt.refreshToken) + cancellations(ids...),
+					ExpectError: regexp.MustCompile(tt.want),
+					Config:      selfClientProviderBlock(srv.URL(), tt.clientID, tt.clientSecret, tt.refreshToken) + cancellations(ids...),
 				}},
 			})
 			if got := len(srv.Requests()); got != 0 {
@@ -346,7 +272,7 @@ func TestAccAuth_conflictsInConfigurationFailAtPlan(t *testing.T) {
 	}{
 		"access token and refresh credentials": {
 			// Real-looking secrets: the diagnostic must not quote the lines
-			// that hold them (expectFailure checks).
+			// that hold them (acceptanceTest checks).
 			block: fmt.Sprintf(`provider "zohocrm" {
   access_token  = %q
   client_id     = %q
@@ -381,12 +307,12 @@ func TestAccAuth_conflictsInConfigurationFailAtPlan(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				ErrorCheck:               expectFailure(t, regexp.MustCompile(tt.want)),
 				Steps: []resource.TestStep{{
-					Config:   tt.block + resourceOnly("4876876000001593003"),
-					PlanOnly: true,
+					ExpectError: regexp.MustCompile(tt.want),
+					Config:      tt.block + resourceOnly("4876876000001593003"),
+					PlanOnly:    true,
 				}},
 			})
 		})
@@ -448,10 +374,9 @@ func TestAccAuth_conflictsFromEnvironment(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
-			resource.Test(t, resource.TestCase{
+			acceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				ErrorCheck:               expectFailure(t, regexp.MustCompile(tt.want)),
-				Steps:                    []resource.TestStep{{Config: tt.block + resourceOnly("4876876000001593003"), PlanOnly: true}},
+				Steps:                    []resource.TestStep{{ExpectError: regexp.MustCompile(tt.want), Config: tt.block + resourceOnly("4876876000001593003"), PlanOnly: true}},
 			})
 		})
 	}
@@ -473,14 +398,14 @@ func TestAccAuth_environmentOnly(t *testing.T) {
 	t.Setenv(envClientSecret, testClientSecret)
 	t.Setenv(envRefreshToken, testRefreshToken)
 
-	resource.Test(t, resource.TestCase{
+	acceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: cancellations(ids...),
+			Config:            cancellations(ids...),
+			ConfigStateChecks: []statecheck.StateCheck{noSecretInState(srv)},
 			Check: resource.ComposeAggregateTestCheckFunc(
 				checkRefreshes(srv, 1),
 				checkCancelledWith(srv, ids...),
-				checkNoSecretInState,
 			),
 		}},
 	})
@@ -523,7 +448,7 @@ func TestAccAuth_tokenCacheAcrossProviderInstances(t *testing.T) {
 
 	// Every step runs Terraform (and so configures the provider) anew, like
 	// consecutive CI runs.
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: config(1), Check: resource.ComposeAggregateTestCheckFunc(checkRefreshes(srv, 1), checkCacheHoldsLatestToken)},

@@ -12,16 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 )
 
-// resourceOnly is a configuration without a provider block, so every
-// provider argument comes from the environment or its default.
-func resourceOnly(backupID string) string {
-	return fmt.Sprintf(`
-resource "zohocrm_backup_cancellation" "test" {
-  backup_id = %q
-}
-`, backupID)
-}
-
 // The tests that set environment variables cannot run in parallel (t.Setenv
 // forbids it), which also keeps their variables away from the parallel tests.
 
@@ -33,7 +23,7 @@ func TestAccProvider_environmentVariables(t *testing.T) {
 	t.Setenv(envAccessToken, testToken)
 	t.Setenv(envAPIVersion, "v8")
 
-	resource.Test(t, resource.TestCase{
+	acceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: resourceOnly(backup.ID),
@@ -53,7 +43,7 @@ func TestAccProvider_configurationWinsOverEnvironment(t *testing.T) {
 	t.Setenv(envAccessToken, testUnknownToken)
 	t.Setenv(envAPIVersion, "v1")
 
-	resource.Test(t, resource.TestCase{
+	acceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`
@@ -73,10 +63,9 @@ func TestAccProvider_missingAccessToken(t *testing.T) {
 	t.Setenv(envAccessToken, "")
 	t.Setenv(envAPIDomain, srv.URL())
 
-	resource.Test(t, resource.TestCase{
+	acceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		ErrorCheck:               expectFailure(t, regexp.MustCompile(`Missing Zoho credentials.*access_token argument in the provider block, or the ZOHOCRM_ACCESS_TOKEN environment variable.*ZOHOCRM_CLIENT_ID, ZOHOCRM_CLIENT_SECRET and ZOHOCRM_REFRESH_TOKEN`)),
-		Steps:                    []resource.TestStep{{Config: resourceOnly("4876876000001593003")}},
+		Steps:                    []resource.TestStep{{ExpectError: regexp.MustCompile(`Missing Zoho credentials.*access_token argument in the provider block, or the ZOHOCRM_ACCESS_TOKEN environment variable.*ZOHOCRM_CLIENT_ID, ZOHOCRM_CLIENT_SECRET and ZOHOCRM_REFRESH_TOKEN`), Config: resourceOnly("4876876000001593003")}},
 	})
 	if got := len(srv.Requests()); got != 0 {
 		t.Errorf("want no request without a token, got %d", got)
@@ -87,10 +76,9 @@ func TestAccProvider_invalidEnvironmentAPIDomain(t *testing.T) {
 	t.Setenv(envAccessToken, testToken)
 	t.Setenv(envAPIDomain, "http://www.zohoapis.com")
 
-	resource.Test(t, resource.TestCase{
+	acceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		ErrorCheck:               expectFailure(t, regexp.MustCompile(`Invalid provider setting in the environment.*ZOHOCRM_API_DOMAIN: "http://www.zohoapis.com" uses plain http, which would send the access token in clear text`)),
-		Steps:                    []resource.TestStep{{Config: resourceOnly("4876876000001593003"), PlanOnly: true}},
+		Steps:                    []resource.TestStep{{ExpectError: regexp.MustCompile(`Invalid provider setting in the environment.*ZOHOCRM_API_DOMAIN: "http://www.zohoapis.com" uses plain http, which would send the access token in clear text`), Config: resourceOnly("4876876000001593003"), PlanOnly: true}},
 	})
 }
 
@@ -103,11 +91,11 @@ func TestAccProvider_environmentAPIVersion(t *testing.T) {
 	srv.ResetRequests()
 	t.Setenv(envAPIVersion, "v7")
 
-	resource.Test(t, resource.TestCase{
+	acceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		ErrorCheck:               expectFailure(t, regexp.MustCompile(`Failed to cancel backup \d+.*HTTP 404 with code INVALID_URL_PATTERN.*Check api_domain .* and api_version`)),
 		Steps: []resource.TestStep{{
-			Config: cancellationConfig(srv.URL(), testToken, backup.ID),
+			ExpectError: regexp.MustCompile(`Failed to cancel backup \d+.*HTTP 404 with code INVALID_URL_PATTERN.*Check api_domain .* and api_version`),
+			Config:      cancellationConfig(srv.URL(), testToken, backup.ID),
 		}},
 	})
 	if got := srv.CountRequests(http.MethodPut, "/crm/bulk/v7/backup/"+backup.ID+"/actions/cancel"); got != 1 {
@@ -165,12 +153,12 @@ func TestAccProvider_invalidConfigurationFailsAtPlan(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				ErrorCheck:               expectFailure(t, tt.want),
 				Steps: []resource.TestStep{{
-					Config:   tt.providerBlock + resourceOnly("4876876000001593003"),
-					PlanOnly: true,
+					ExpectError: tt.want,
+					Config:      tt.providerBlock + resourceOnly("4876876000001593003"),
+					PlanOnly:    true,
 				}},
 			})
 		})
@@ -190,7 +178,7 @@ func TestAccProvider_unknownConfiguration(t *testing.T) {
 	backup := srv.SeedBackup("SCHEDULED", "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR")
 	srv.ResetRequests()
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`

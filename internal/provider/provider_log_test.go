@@ -26,7 +26,7 @@ func TestAccAuth_traceLogHoldsNoSecret(t *testing.T) {
 	t.Setenv(envRefreshToken, testRefreshToken)
 	t.Setenv(envTokenCacheDir, t.TempDir())
 
-	resource.Test(t, resource.TestCase{
+	acceptanceTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{

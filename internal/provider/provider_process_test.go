@@ -102,13 +102,3 @@ func TestAccAuth_tokenCacheAcrossProcesses(t *testing.T) {
 		}
 	}
 }
-
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}

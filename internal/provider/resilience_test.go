@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -21,32 +20,6 @@ import (
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/emulator"
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
 )
-
-// testAccFastRetryProviderFactories serve a provider whose waits between
-// retries are milliseconds instead of seconds, so that tests of retries
-// stay fast. Everything else (max_retries, request_timeout, the retry
-// decisions) is the real provider's.
-var testAccFastRetryProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"zohocrm": func() (tfprotov6.ProviderServer, error) {
-		return protocol6Server(&zohocrmProvider{
-			version: "test",
-			backoff: zoho.RetryPolicy{MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond},
-		}), nil
-	},
-}
-
-// retryingProviderBlock is providerBlock, with the administrator token, and
-// the retry settings.
-func retryingProviderBlock(apiDomain string, maxRetries int, requestTimeout string) string {
-	return fmt.Sprintf(`
-provider "zohocrm" {
-  api_domain      = %q
-  access_token    = %q
-  max_retries     = %d
-  request_timeout = %q
-}
-`, apiDomain, testToken, maxRetries, requestTimeout)
-}
 
 // cancellationWithTimeout declares the resource with a create timeout.
 func cancellationWithTimeout(backupID, create string) string {
@@ -121,7 +94,7 @@ func TestAccResilience_transientFailuresAreRetried(t *testing.T) {
 			if tt.wantCode != "" {
 				wantCode = tt.wantCode
 			}
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: factories,
 				Steps: []resource.TestStep{{
 					Config:            cancellationConfig(srv.URL(), testToken, backup.ID),
@@ -148,12 +121,11 @@ func TestAccResilience_slowAnswerTimesOut(t *testing.T) {
 	srv.InjectFault(emulator.Fault{Method: http.MethodPut, Path: cancelPath(backup.ID), Times: -1, Delay: time.Minute})
 	config := retryingProviderBlock(srv.URL(), 10, "1s") + cancellationWithTimeout(backup.ID, "3s")
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
-		ErrorCheck: expectFailure(t, regexp.MustCompile(`Failed to cancel backup \d+ .*did not finish within timeouts\.create = 3s.*`+
-			`Nothing was written to state.*timeouts = \{ create = "6s" \}.*request_timeout = 1s.*raise request_timeout`)),
 		Steps: []resource.TestStep{
-			{Config: config},
+			{ExpectError: regexp.MustCompile(`Failed to cancel backup \d+ .*did not finish within timeouts\.create = 3s.*` +
+				`Nothing was written to state.*timeouts = \{ create = "6s" \}.*request_timeout = 1s.*raise request_timeout`), Config: config},
 			expectCreatePlanned(cancellationAddress, config),
 		},
 	})
@@ -214,10 +186,9 @@ func TestAccResilience_failuresAreReported(t *testing.T) {
 			fault.Method, fault.Path = http.MethodPut, cancelPath(backup.ID)
 			srv.InjectFault(fault)
 			config := retryingProviderBlock(srv.URL(), tt.maxRetries, "10s") + resourceOnly(backup.ID)
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
-				ErrorCheck:               expectFailure(t, tt.want),
-				Steps:                    []resource.TestStep{{Config: config}, expectCreatePlanned(cancellationAddress, config)},
+				Steps:                    []resource.TestStep{{ExpectError: tt.want, Config: config}, expectCreatePlanned(cancellationAddress, config)},
 			})
 			if got := srv.CountRequests(http.MethodPut, cancelPath(backup.ID)); got != tt.wantRequests {
 				t.Errorf("want %d requests, got %d", tt.wantRequests, got)
@@ -231,12 +202,12 @@ func TestAccResilience_failuresAreReported(t *testing.T) {
 
 func TestAccResilience_invalidTimeoutsFailAtPlan(t *testing.T) {
 	srv := newEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
-		ErrorCheck:               expectFailure(t, regexp.MustCompile(`Invalid Attribute Value Time Duration.*"ten minutes" must be a string containing a sequence of decimal numbers`)),
 		Steps: []resource.TestStep{{
-			Config:   providerBlock(srv.URL(), testToken) + cancellationWithTimeout("4876876000001593003", "ten minutes"),
-			PlanOnly: true,
+			ExpectError: regexp.MustCompile(`Invalid Attribute Value Time Duration.*"ten minutes" must be a string containing a sequence of decimal numbers`),
+			Config:      providerBlock(srv.URL(), testToken) + cancellationWithTimeout("4876876000001593003", "ten minutes"),
+			PlanOnly:    true,
 		}},
 	})
 }
@@ -252,10 +223,9 @@ func TestAccProvider_retrySettingsFromEnvironment(t *testing.T) {
 	t.Setenv(envRequestTimeout, "1s")
 	config := providerBlock(srv.URL(), testToken) + resourceOnly(backup.ID)
 
-	resource.Test(t, resource.TestCase{
+	acceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
-		ErrorCheck:               expectFailure(t, regexp.MustCompile(`Zoho still failed after 2 attempts.*request_timeout = 1s`)),
-		Steps:                    []resource.TestStep{{Config: config}},
+		Steps:                    []resource.TestStep{{ExpectError: regexp.MustCompile(`Zoho still failed after 2 attempts.*request_timeout = 1s`), Config: config}},
 	})
 	if got := srv.CountRequests(http.MethodPut, cancelPath(backup.ID)); got != 2 {
 		t.Errorf("want 2 requests, got %d", got)
@@ -270,10 +240,9 @@ func TestAccProvider_invalidRetrySettingsInEnvironment(t *testing.T) {
 	} {
 		t.Run(envVar, func(t *testing.T) {
 			t.Setenv(envVar, "many")
-			resource.Test(t, resource.TestCase{
+			acceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
-				ErrorCheck:               expectFailure(t, want),
-				Steps:                    []resource.TestStep{{Config: providerBlock(srv.URL(), testToken) + resourceOnly("4876876000001593003")}},
+				Steps:                    []resource.TestStep{{ExpectError: want, Config: providerBlock(srv.URL(), testToken) + resourceOnly("4876876000001593003")}},
 			})
 		})
 	}
@@ -457,13 +426,13 @@ func TestAccResilience_scheduleIsRetriedOnlyWhenZohoCannotHaveActed(t *testing.T
 			step := resource.TestStep{Config: config}
 			testCase := resource.TestCase{ProtoV6ProviderFactories: testAccFastRetryProviderFactories}
 			if tt.want == "" {
-				step.Check = checkLatest(srv, emulator.StatusScheduled)
+				step.ConfigStateChecks = []statecheck.StateCheck{latestBackupIs(srv, emulator.StatusScheduled)}
 				testCase.Steps = []resource.TestStep{step}
 			} else {
-				testCase.ErrorCheck = expectFailure(t, regexp.MustCompile(tt.want))
+				step.ExpectError = regexp.MustCompile(tt.want)
 				testCase.Steps = []resource.TestStep{step, expectCreatePlanned(scheduleAddress, config)}
 			}
-			resource.ParallelTest(t, testCase)
+			parallelAcceptanceTest(t, testCase)
 			if got := srv.CountRequests(http.MethodPost, backupPath); got != tt.posts {
 				t.Errorf("want %d POST /backup, got %d", tt.posts, got)
 			}

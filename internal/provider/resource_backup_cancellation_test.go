@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -27,20 +26,6 @@ resource "zohocrm_backup_cancellation" "test" {
   backup_id = %q
 }
 `, backupID)
-}
-
-// checkBackupStatus asserts the status the emulator holds for a backup.
-func checkBackupStatus(srv *emulator.Server, id, want string) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		backup, ok := srv.Backup(id)
-		if !ok {
-			return fmt.Errorf("the emulator has no backup %s", id)
-		}
-		if backup.Status != want {
-			return fmt.Errorf("backup %s is %s, want %s", id, backup.Status, want)
-		}
-		return nil
-	}
 }
 
 // checkCancelRequest asserts the one request made so far is the documented
@@ -70,7 +55,7 @@ func TestAccBackupCancellation_lifecycle(t *testing.T) {
 	first := srv.SeedBackup("SCHEDULED", "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR")
 	second := srv.SeedBackup("SCHEDULED", "RRULE:FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=16")
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -81,13 +66,13 @@ func TestAccBackupCancellation_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(cancellationAddress, tfjsonpath.New("code"), knownvalue.StringExact("SUCCESS")),
 					statecheck.ExpectKnownValue(cancellationAddress, tfjsonpath.New("message"), knownvalue.StringExact("Backup stopped successfully.")),
 					statecheck.ExpectKnownValue(cancellationAddress, tfjsonpath.New("already_cancelled"), knownvalue.Bool(false)),
-					statecheck.ExpectKnownValue(cancellationAddress, tfjsonpath.New("cancelled_at"), rfc3339Recent{}),
+					statecheck.ExpectKnownValue(cancellationAddress, tfjsonpath.New("cancelled_at"), rfc3339Recent),
+					noSecretInState(nil),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkCancelRequest(srv, first.ID),
 					checkBackupStatus(srv, first.ID, "STOPPED"),
 					checkBackupStatus(srv, second.ID, "SCHEDULED"),
-					checkNoSecretInState,
 				),
 			},
 			{
@@ -127,7 +112,7 @@ func TestAccBackupCancellation_alreadyCancelled(t *testing.T) {
 	srv := newEmulator(t)
 	backup := srv.SeedBackup("STOPPED", "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TU")
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: cancellationConfig(srv.URL(), testToken, backup.ID),
@@ -194,11 +179,10 @@ func TestAccBackupCancellation_errors(t *testing.T) {
 				srv.ResetRequests()
 			}
 			config := cancellationConfig(srv.URL(), tt.token, backupID)
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				ErrorCheck:               expectFailure(t, tt.want),
 				Steps: []resource.TestStep{
-					{Config: config},
+					{ExpectError: tt.want, Config: config},
 					expectCreatePlanned(cancellationAddress, config),
 				},
 			})
@@ -243,11 +227,10 @@ func TestAccBackupCancellation_htmlGatewayError(t *testing.T) {
 	t.Cleanup(gateway.Close)
 	config := retryingProviderBlock(gateway.URL, 2, "10s") + resourceOnly("4876876000001593003")
 
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
-		ErrorCheck:               expectFailure(t, regexp.MustCompile(`Failed to cancel backup 4876876000001593003.*after 3 attempts.*HTTP 502 with a body that is not a Zoho API response: <html> <head><title>502 Bad Gateway</title>.*proxy or gateway`)),
 		Steps: []resource.TestStep{
-			{Config: config},
+			{ExpectError: regexp.MustCompile(`Failed to cancel backup 4876876000001593003.*after 3 attempts.*HTTP 502 with a body that is not a Zoho API response: <html> <head><title>502 Bad Gateway</title>.*proxy or gateway`), Config: config},
 			expectCreatePlanned(cancellationAddress, config),
 		},
 	})
@@ -260,12 +243,12 @@ func TestAccBackupCancellation_invalidBackupIDFailsAtPlan(t *testing.T) {
 	srv := newEmulator(t)
 	for _, id := range []string{"48768760000015930O3", "latest", " 4876876000001593003"} {
 		t.Run(id, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				ErrorCheck:               expectFailure(t, regexp.MustCompile(`Invalid Zoho backup id .*backup_id.* is not a Zoho backup id: ids are decimal digits only`)),
 				Steps: []resource.TestStep{{
-					Config:   cancellationConfig(srv.URL(), testToken, id),
-					PlanOnly: true,
+					ExpectError: regexp.MustCompile(`Invalid Zoho backup id .*backup_id.* is not a Zoho backup id: ids are decimal digits only`),
+					Config:      cancellationConfig(srv.URL(), testToken, id),
+					PlanOnly:    true,
 				}},
 			})
 		})
@@ -276,23 +259,3 @@ func TestAccBackupCancellation_invalidBackupIDFailsAtPlan(t *testing.T) {
 		}
 	})
 }
-
-// rfc3339Recent checks a string is an RFC 3339 UTC time within the last hour.
-type rfc3339Recent struct{}
-
-func (rfc3339Recent) CheckValue(value any) error {
-	s, ok := value.(string)
-	if !ok {
-		return fmt.Errorf("expected a string, got %T", value)
-	}
-	parsed, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return fmt.Errorf("%q is not RFC 3339: %w", s, err)
-	}
-	if age := time.Since(parsed); age < -time.Minute || age > time.Hour {
-		return fmt.Errorf("%q is not the time of this apply", s)
-	}
-	return nil
-}
-
-func (rfc3339Recent) String() string { return "an RFC 3339 timestamp of the apply" }

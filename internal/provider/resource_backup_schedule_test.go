@@ -70,21 +70,6 @@ func checkWrites(srv *emulator.Server, want ...string) resource.TestCheckFunc {
 	}
 }
 
-// checkLatest asserts the status of the emulator's latest backup and that
-// the resource's id names it.
-func checkLatest(srv *emulator.Server, wantStatus string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		latest, ok := srv.Latest()
-		if !ok {
-			return fmt.Errorf("the emulator has no backup")
-		}
-		if latest.Status != wantStatus {
-			return fmt.Errorf("the latest backup %s is %s, want %s", latest.ID, latest.Status, wantStatus)
-		}
-		return resource.TestCheckResourceAttr(scheduleAddress, "id", latest.ID)(s)
-	}
-}
-
 // latestID reads the id of the emulator's latest backup at check time.
 func latestID(srv *emulator.Server) string {
 	latest, _ := srv.Latest()
@@ -103,7 +88,7 @@ func TestAccBackupSchedule_lifecycle(t *testing.T) {
 		firstRequest = 0
 	)
 	var firstID string
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -114,11 +99,11 @@ func TestAccBackupSchedule_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("status"), knownvalue.StringExact("SCHEDULED")),
 					statecheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("scheduled_date"), zohoDate),
 					statecheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("start_date"), zohoDate),
+					noSecretInState(nil),
+					latestBackupIs(srv, "SCHEDULED"),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkWrites(srv, postBackup+" "+scheduleBody(documented)),
-					checkLatest(srv, "SCHEDULED"),
-					checkNoSecretInState,
 					func(*terraform.State) error {
 						requests := srv.Requests()
 						if requests[firstRequest+1].Method != http.MethodGet {
@@ -149,10 +134,10 @@ func TestAccBackupSchedule_lifecycle(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("rrule"), knownvalue.StringExact(respelled)),
+					latestBackupIs(srv, "SCHEDULED"),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkWrites(srv, postBackup+" "+scheduleBody(documented)),
-					checkLatest(srv, "SCHEDULED"),
 				),
 			},
 			{
@@ -161,6 +146,7 @@ func TestAccBackupSchedule_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scheduleAddress, plancheck.ResourceActionDestroyBeforeCreate)},
 				},
+				ConfigStateChecks: []statecheck.StateCheck{latestBackupIs(srv, "SCHEDULED")},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					func(s *terraform.State) error {
 						return checkWrites(srv,
@@ -170,7 +156,6 @@ func TestAccBackupSchedule_lifecycle(t *testing.T) {
 						)(s)
 					},
 					func(*terraform.State) error { return checkBackupStatus(srv, firstID, "STOPPED")(nil) },
-					checkLatest(srv, "SCHEDULED"),
 				),
 			},
 		},
@@ -191,7 +176,7 @@ func TestAccBackupSchedule_lifecycle(t *testing.T) {
 func TestAccBackupSchedule_immediate(t *testing.T) {
 	srv := newEmulator(t)
 	config := scheduleConfig(srv.URL(), testToken, "")
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -202,10 +187,10 @@ func TestAccBackupSchedule_immediate(t *testing.T) {
 					statecheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("status"), knownvalue.StringExact("INPROGRESS")),
 					statecheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("scheduled_date"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("start_date"), knownvalue.Null()),
+					latestBackupIs(srv, "INPROGRESS"),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					checkWrites(srv, "POST "+backupPath),
-					checkLatest(srv, "INPROGRESS"),
 					func(*terraform.State) error {
 						for _, req := range srv.Requests() {
 							if req.Method == http.MethodPost && (len(req.Body) != 0 || req.Header.Get("Content-Type") != "") {
@@ -252,7 +237,7 @@ func TestAccBackupSchedule_drift(t *testing.T) {
 	const rule = "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=16"
 	config := scheduleConfig(srv.URL(), testToken, rule)
 	var firstID string
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -269,9 +254,9 @@ func TestAccBackupSchedule_drift(t *testing.T) {
 				},
 			},
 			{
-				Config: config,
+				Config:            config,
+				ConfigStateChecks: []statecheck.StateCheck{latestBackupIs(srv, "SCHEDULED")},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkLatest(srv, "SCHEDULED"),
 					func(s *terraform.State) error {
 						if latestID(srv) == firstID {
 							return fmt.Errorf("no new backup was scheduled")
@@ -293,7 +278,7 @@ func TestAccBackupSchedule_supersededThenAlreadyScheduled(t *testing.T) {
 	const other = "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR"
 	immediate := scheduleConfig(srv.URL(), testToken, "")
 	var otherID string
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: immediate},
@@ -315,7 +300,7 @@ func TestAccBackupSchedule_supersededThenAlreadyScheduled(t *testing.T) {
 					`BACKUP_ALREADY_SCHEDULED.*cancel the existing backup.*zohocrm_backup_cancellation.*terraform import`),
 			},
 			{
-				// Adopting it: import by id, with the rule written as Zoho returns it.
+				// Adopting it: import by id into state (terraform import).
 				Config:       scheduleConfig(srv.URL(), testToken, other),
 				ResourceName: scheduleAddress,
 				ImportState:  true,
@@ -323,11 +308,26 @@ func TestAccBackupSchedule_supersededThenAlreadyScheduled(t *testing.T) {
 					return otherID, nil
 				},
 				ImportStatePersist: true,
-				ImportStateCheck: func(states []*terraform.InstanceState) error {
-					if len(states) != 1 || states[0].ID != otherID || states[0].Attributes["rrule"] != other || states[0].Attributes["status"] != "SCHEDULED" {
-						return fmt.Errorf("imported %v", states)
-					}
-					return nil
+			},
+			{
+				// The same adoption with an import block (planned on a copy
+				// of the state without the resource): Terraform imports the
+				// backup by id, with the rule written as Zoho returns it,
+				// and changes nothing.
+				Config:          scheduleConfig(srv.URL(), testToken, other),
+				ResourceName:    scheduleAddress,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+				ImportStateIdFunc: func(*terraform.State) (string, error) {
+					return otherID, nil
+				},
+				ImportPlanChecks: resource.ImportPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scheduleAddress, plancheck.ResourceActionNoop),
+						plancheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("id"), stringFrom("the id of the backup scheduled by hand", func() string { return otherID })),
+						plancheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("rrule"), knownvalue.StringExact(other)),
+						plancheck.ExpectKnownValue(scheduleAddress, tfjsonpath.New("status"), knownvalue.StringExact("SCHEDULED")),
+					},
 				},
 			},
 			{
@@ -346,7 +346,7 @@ func TestAccBackupSchedule_supersededThenAlreadyScheduled(t *testing.T) {
 func TestAccBackupSchedule_import(t *testing.T) {
 	srv := newEmulator(t)
 	config := scheduleConfig(srv.URL(), testToken, "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR")
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: config},
@@ -375,7 +375,7 @@ func TestAccBackupSchedule_import(t *testing.T) {
 func TestAccBackupSchedule_importStopped(t *testing.T) {
 	srv := newEmulator(t)
 	stopped := srv.SeedBackup(emulator.StatusStopped, "FREQ=WEEKLY;INTERVAL=1;BYDAY=FR")
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:        scheduleConfig(srv.URL(), testToken, "FREQ=WEEKLY;INTERVAL=1;BYDAY=FR"),
@@ -396,7 +396,7 @@ func TestAccBackupSchedule_importStopped(t *testing.T) {
 func TestAccBackupSchedule_destroyInProgress(t *testing.T) {
 	srv := newEmulator(t)
 	config := scheduleConfig(srv.URL(), testToken, "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO")
-	resource.ParallelTest(t, resource.TestCase{
+	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: config},
@@ -479,11 +479,10 @@ func TestAccBackupSchedule_errors(t *testing.T) {
 				srv.ResetRequests()
 			}
 			config := scheduleConfig(srv.URL(), tt.token, tt.rule)
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				ErrorCheck:               expectFailure(t, regexp.MustCompile(strings.ReplaceAll(tt.want, "{id}", regexp.QuoteMeta(named)))),
 				Steps: []resource.TestStep{
-					{Config: config},
+					{ExpectError: regexp.MustCompile(strings.ReplaceAll(tt.want, "{id}", regexp.QuoteMeta(named))), Config: config},
 					expectCreatePlanned(scheduleAddress, config),
 				},
 			})
@@ -508,10 +507,9 @@ func TestAccBackupSchedule_invalidRRuleFailsAtPlan(t *testing.T) {
 	}
 	for rule, want := range tests {
 		t.Run(rule, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				ErrorCheck:               expectFailure(t, regexp.MustCompile(`Invalid backup recurrence rule.*rrule.*`+regexp.QuoteMeta(want))),
-				Steps:                    []resource.TestStep{{Config: scheduleConfig(srv.URL(), testToken, rule), PlanOnly: true}},
+				Steps:                    []resource.TestStep{{ExpectError: regexp.MustCompile(`Invalid backup recurrence rule.*rrule.*` + regexp.QuoteMeta(want)), Config: scheduleConfig(srv.URL(), testToken, rule), PlanOnly: true}},
 			})
 		})
 	}
@@ -553,7 +551,7 @@ func TestAccBackupSchedule_destroyAlreadyGone(t *testing.T) {
 				}
 			}))
 			t.Cleanup(zoho.Close)
-			resource.ParallelTest(t, resource.TestCase{
+			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config: scheduleConfig(zoho.URL, testToken, "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO"),

@@ -1,0 +1,82 @@
+// Package emulator is a local stand-in for the Zoho CRM Data Backup REST API
+// (/crm/bulk/{version}/backup) and for the token endpoint of Zoho Accounts.
+// It answers with Zoho's own paths, JSON keys, codes, messages and HTTP
+// statuses, so a client that passes against it behaves the same against Zoho.
+//
+// # What it takes as documented
+//
+// Zoho's pages for the five backup calls, its status-code page and its OAuth
+// pages fix most of what the emulator does:
+//
+//   - Schedule Data Backup, POST /backup: the rrule subset (FREQ WEEKLY or
+//     MONTHLY, INTERVAL, BYDAY or BYMONTHDAY), the SCHEDULED status, the
+//     monthly quota (LIMIT_EXCEEDED) and BACKUP_ALREADY_SCHEDULED.
+//     https://www.zoho.com/crm/developer/docs/api/v8/schedule-data-backup.html
+//   - Get Data Backup Details, GET /backup, and its statuses SCHEDULED,
+//     INPROGRESS, COMPLETED, FAILED and STOPPED.
+//     https://www.zoho.com/crm/developer/docs/api/v8/get-backup-info.html
+//   - Get Data Backup Download URLs, GET /backup/urls (204 until a completed
+//     backup has links; links expire after about 7 days).
+//     https://www.zoho.com/crm/developer/docs/api/v8/get-backup-urls.html
+//   - Get Data Backup History, GET /backup/history (page and per_page, at most
+//     200 a page).
+//     https://www.zoho.com/crm/developer/docs/api/v8/backup-history.html
+//   - Cancel Scheduled Data Backup, PUT /backup/{id}/actions/cancel, whose
+//     page lists every error it gives (ALREADY_CANCELLED, RESOURCE_NOT_FOUND
+//     and INPROGRESS with HTTP 400). Where other pages disagree, this one wins.
+//     https://www.zoho.com/crm/developer/docs/api/v8/cancel-backup.html
+//   - The error envelope and the generic codes (INVALID_TOKEN,
+//     OAUTH_SCOPE_MISMATCH, NO_PERMISSION, INVALID_URL_PATTERN,
+//     TOO_MANY_REQUESTS, INTERNAL_ERROR):
+//     https://www.zoho.com/crm/developer/docs/api/v8/status-codes.html
+//   - The "Authorization: Zoho-oauthtoken <token>" header and the token
+//     endpoint's limits (access tokens live an hour; at most 15 alive per
+//     refresh token, the 16th invalidates the oldest; at most 10 a refresh
+//     token per 10 minutes, then "Access Denied"):
+//     https://www.zoho.com/crm/developer/docs/api/v8/token-validity.html and
+//     https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html
+//
+// Zoho's v8 sample responses could not all be read; the v7 pages of the same
+// names (https://www.zoho.com/crm/developer/docs/api/v7/) carry full samples,
+// and Zoho's OpenAPI spec (github.com/zoho/crm-oas, v8.0/backup.json) and
+// Python SDK show the same keys for v8, so the emulator answers in that shape.
+//
+// # What it assumes
+//
+// The lifecycle that links the calls is this project's reading of the pages,
+// not something Zoho spells out: an empty POST body starts an immediate
+// backup, a backup with an rrule is SCHEDULED, cancelling a SCHEDULED backup
+// makes it STOPPED (Zoho has no CANCELLED status), and history records each
+// step with the action "initiated", "scheduled" or "stopped". The mapping of
+// rrules to repeat_type (weekly, biweekly, monthly) is inferred from Zoho's
+// sample. Dates carry a numeric offset ("+05:30", "+00:00"), never "Z", as in
+// every sample.
+//
+// Where the documentation leaves a behaviour open (marked UNCONFIRMED in the
+// code), the emulator picks the most likely form by default and an Option
+// selects the other, so the client is proved against both:
+//
+//   - WithResourceNotFoundNested: whether the cancel call's RESOURCE_NOT_FOUND
+//     is a top-level error with details {} (Zoho's OpenAPI
+//     Resource_Not_Found, the default) or nested under "backup" with the id.
+//   - WithPermissionsNeededKey: whether NO_PERMISSION lists the missing
+//     permission under "permissions" (the OpenAPI spec, the default) or
+//     "permissions_needed" (a third-party copy of the docs).
+//   - WithEmptyObjectImmediate: Zoho documents only an empty body as
+//     "immediate"; whether {} and {"backup":{}} count too is not said. The
+//     default accepts them; turning it off lets a test prove that its client
+//     sends a truly empty body.
+//   - WithTokenThrottleStatus: the HTTP status of the token endpoint's
+//     "Access Denied" throttle answer. Zoho's Kaizen #43 community post says
+//     200 (the default); a third-party client records 400.
+//
+// Three more gaps have one answer each, with no option: the 429
+// TOO_MANY_REQUESTS body is the top-level envelope with details {} (Zoho
+// documents the code, not the body); the concurrency limit is the per-edition
+// figure of Zoho's API-limits pages (5 to 25 requests); and only the
+// "Zoho-oauthtoken" scheme is accepted, since Zoho documents no other (a
+// client sending "Bearer" would work here only by luck on Zoho).
+//
+// The server only ever listens on a loopback address: it accepts any token a
+// test seeds and must not be reachable from other machines.
+package emulator
