@@ -107,6 +107,9 @@ type RefreshingTokenSource struct {
 	// ends.
 	lock    chan struct{}
 	current AccessToken // guarded by lock
+	// refused is the accounts server's refusal, kept for the rest of the
+	// process (guarded by lock): see rememberRefusal.
+	refused error
 }
 
 var _ TokenSource = (*RefreshingTokenSource)(nil)
@@ -139,6 +142,9 @@ func NewRefreshingTokenSource(cfg RefreshConfig) (*RefreshingTokenSource, error)
 	if s.http == nil {
 		s.http = NewHTTPClient()
 	}
+	// The accounts server never redirects either: a redirect would carry
+	// the refresh token and the client secret to another host.
+	s.http = withRedirectsRefused(s.http)
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -176,8 +182,12 @@ func (s *RefreshingTokenSource) AccessToken(ctx context.Context) (AccessToken, e
 			return cached, nil
 		}
 	}
+	if s.refused != nil {
+		return AccessToken{}, s.refused
+	}
 	fresh, err := s.refresh(ctx)
 	if err != nil {
+		s.rememberRefusal(ctx, err)
 		return AccessToken{}, err
 	}
 	s.current = fresh
@@ -207,6 +217,29 @@ func (s *RefreshingTokenSource) Invalidate(ctx context.Context, token string) {
 		s.cache.Remove(s.cacheKey, token)
 	}
 	s.log(ctx, "Zoho rejected the access token before its expiry; it will be refreshed", nil)
+}
+
+// rememberRefusal keeps a refusal that asking again cannot change, so that
+// every later Token call of this process returns it without a request: one
+// bad credential costs one request, not one per resource. Terraform starts
+// the provider anew for each plan and apply, so a fixed credential is
+// picked up by the next run. Asking again would also make things worse:
+// each refusal counts against Zoho's 10 tokens per 10 minutes, and "Access
+// Denied" only gets longer. Kept: a documented error code (invalid_code,
+// invalid_client, invalid_client_secret, Access Denied and any other
+// "error" Zoho sends), a redirect, and any other 4xx answer. Not kept, so
+// retried as any request is: network failures, 5xx and 429 answers.
+func (s *RefreshingTokenSource) rememberRefusal(ctx context.Context, err error) {
+	var tokenErr *TokenError
+	if !errors.As(err, &tokenErr) {
+		return
+	}
+	transient := tokenErr.Code == "" && (tokenErr.HTTPStatus >= 500 || tokenErr.HTTPStatus == http.StatusTooManyRequests)
+	if transient {
+		return
+	}
+	s.refused = err
+	s.log(ctx, "Zoho's accounts server refused the refresh; this provider process will not ask again", map[string]any{"error": err.Error()})
 }
 
 func (s *RefreshingTokenSource) acquire(ctx context.Context) error {
@@ -260,6 +293,10 @@ func (s *RefreshingTokenSource) refresh(ctx context.Context) (AccessToken, error
 	if err != nil {
 		return AccessToken{}, fmt.Errorf("refreshing the Zoho access token: reading the HTTP %d response: %w", resp.StatusCode, err)
 	}
+	if isRedirect(resp.StatusCode) {
+		return AccessToken{}, &TokenError{HTTPStatus: resp.StatusCode, TokenURL: s.tokenURL,
+			BodyExcerpt: refusedRedirect(resp.Header, "Zoho's accounts server never redirects; check accounts_url (or data_center)")}
+	}
 	token, err := s.parseTokenAnswer(resp.StatusCode, body, started)
 	if err != nil {
 		return AccessToken{}, err
@@ -279,11 +316,13 @@ func (s *RefreshingTokenSource) parseTokenAnswer(status int, body []byte, issued
 		return AccessToken{}, &TokenError{HTTPStatus: status, TokenURL: s.tokenURL, BodyExcerpt: excerpt(body, s.creds.secrets()...)}
 	}
 	if answer.AccessToken == "" {
+		// Both strings are quoted in diagnostics and logs, and a broken or
+		// hostile server may echo the form back in them: redact and bound.
 		return AccessToken{}, &TokenError{
 			HTTPStatus:  status,
 			TokenURL:    s.tokenURL,
-			Code:        answer.Error,
-			Description: redact(answer.ErrorDescription, s.creds.secrets()...),
+			Code:        serverText(answer.Error, maxCodeBytes, s.creds.secrets()...),
+			Description: serverText(answer.ErrorDescription, excerptBytes, s.creds.secrets()...),
 		}
 	}
 	lifetime := tokenLifetime(answer)
@@ -336,17 +375,3 @@ func (e *TokenError) Error() string {
 	}
 	return msg
 }
-
-// TokenErrorCode returns the token endpoint's error code when err is (or
-// wraps) a *TokenError.
-func TokenErrorCode(err error) string {
-	var tokenErr *TokenError
-	if errors.As(err, &tokenErr) {
-		return tokenErr.Code
-	}
-	return ""
-}
-
-// TokenPattern matches anything shaped like a Zoho OAuth token, for callers
-// that mask logs.
-var TokenPattern = tokenPattern

@@ -182,7 +182,7 @@ func classifyResponse(resp *response, now time.Time) (failure, bool) {
 		reason:      "HTTP " + strconv.Itoa(status),
 	}
 	if env, ok := parseEnvelope(resp.body); ok {
-		f.reason += " " + env.Code
+		f.reason += " " + serverText(env.Code, maxCodeBytes, resp.token)
 	}
 	if after, ok := parseRetryAfter(resp.header.Get("Retry-After"), now); ok {
 		f.retryAfter = after
@@ -269,6 +269,10 @@ type RetryError struct {
 	// (context.DeadlineExceeded or context.Canceled), or nil when the
 	// retries were used up.
 	Stopped error
+	// RetryAfter is the wait Zoho asked for (Retry-After, before the
+	// client's cap) when it reached past the operation's deadline, so the
+	// client stopped at once rather than sleep for nothing; else 0.
+	RetryAfter time.Duration
 }
 
 func (e *RetryError) Error() string {
@@ -348,8 +352,8 @@ func (c *Client) sendWithRetries(ctx context.Context, operation string, scope re
 		})
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
 			// Waiting would end after the deadline: report now rather than
-			// sleep for nothing.
-			return nil, &RetryError{Operation: operation, Attempts: attempts, Last: err, Stopped: context.DeadlineExceeded}
+			// sleep for nothing, saying how long Zoho asked to wait.
+			return nil, &RetryError{Operation: operation, Attempts: attempts, Last: err, Stopped: context.DeadlineExceeded, RetryAfter: fail.retryAfter}
 		}
 		timer := time.NewTimer(wait)
 		select {
