@@ -165,7 +165,7 @@ func describeFailure(err error) string {
 func describeLocalFailure(err error) (string, bool) {
 	var unsendable *zoho.TokenNotSendableError
 	if errors.As(err, &unsendable) {
-		return fmt.Sprintf("%s. Nothing was sent to Zoho, and sending again cannot help. Check the token in access_token or %s "+
+		return fmt.Sprintf("%s. Sending it again cannot help, so it was not retried. Check the token in access_token or %s "+
 			"for a stray line break or other control character (a value read from a file usually ends with one: use "+
 			"trimspace(file(...))); with refresh credentials, the accounts server issued such a token: check accounts_url.",
 			unsendable, envAccessToken), true

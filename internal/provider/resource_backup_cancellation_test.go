@@ -262,7 +262,7 @@ func TestAccBackupCancellation_invalidBackupIDFailsAtPlan(t *testing.T) {
 		t.Run(id, func(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-				ErrorCheck:               expectFailure(t, regexp.MustCompile(`Invalid Zoho backup id .*backup_id.* is not a Zoho backup id: ids are decimal digits only`)),
+				ErrorCheck:               expectFailure(t, regexp.MustCompile(`Invalid Zoho backup id .*backup_id.* is not a Zoho backup id: ids are 1 to 19 decimal digits`)),
 				Steps: []resource.TestStep{{
 					Config:   cancellationConfig(srv.URL(), testToken, id),
 					PlanOnly: true,

@@ -19,8 +19,8 @@ import (
 const (
 	maxMaxConcurrentRequests = 25
 	maxMaxRetries            = 20
-	minRequestTimeout = time.Second
-	maxRequestTimeout = 10 * time.Minute
+	minRequestTimeout        = time.Second
+	maxRequestTimeout        = 10 * time.Minute
 )
 
 // parseMaxRetries reads max_retries from an environment variable.
