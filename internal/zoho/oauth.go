@@ -13,8 +13,10 @@ import (
 	"time"
 )
 
-// Token-endpoint error codes (reference 3.1). Zoho answers them with HTTP 200
-// and an "error" key instead of OAuth's standard 400s.
+// Token-endpoint error codes of Zoho's accounts server
+// (https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html).
+// Zoho answers them with HTTP 200 and an "error" key instead of OAuth's
+// standard 400s.
 const (
 	// TokenErrorInvalidCode: the refresh token is wrong or revoked.
 	TokenErrorInvalidCode = "invalid_code"
@@ -85,6 +87,21 @@ type RefreshConfig struct {
 	// Now replaces time.Now in tests.
 	Now func() time.Time
 }
+
+// Why not golang.org/x/oauth2: its refresh-token flow looks like a fit, but
+//   - its TokenSource.Token takes no context, so a refresh cannot be bounded
+//     by the resource's timeouts or stopped by Ctrl-C;
+//   - ReuseTokenSource serializes refreshes behind a sync.Mutex, whose wait
+//     cannot be cancelled either: twenty resources waiting on a slow
+//     accounts server would all outlive their timeouts;
+//   - it has no way to invalidate a token the API rejected (Zoho revokes
+//     the oldest token once a refresh token has 15 live ones), so a
+//     rejected token would be reused until its expiry;
+//   - with AuthStyleAutoDetect it probes the token endpoint twice (header,
+//     then form) when the first style fails, and every probe spends one of
+//     the 10 access tokens Zoho issues per refresh token in 10 minutes.
+// The source below is small and does exactly what Zoho
+// needs.
 
 // RefreshingTokenSource gets access tokens from a refresh token, lazily: the
 // first request that needs a token triggers the first refresh. It refreshes
@@ -264,7 +281,8 @@ type tokenAnswer struct {
 }
 
 // refresh asks the accounts server for a new access token:
-// POST {accounts}/oauth/v2/token with a form body (reference 3.1).
+// POST {accounts}/oauth/v2/token with a form body, as
+// https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html documents.
 func (s *RefreshingTokenSource) refresh(ctx context.Context) (AccessToken, error) {
 	form := url.Values{
 		"grant_type":    {"refresh_token"},
@@ -334,7 +352,7 @@ func (s *RefreshingTokenSource) parseTokenAnswer(status int, body []byte, issued
 	}, nil
 }
 
-// tokenLifetime reads both forms the reference documents: the modern
+// tokenLifetime reads both forms Zoho's token answers take: the modern
 // {"expires_in": seconds} and the legacy {"expires_in_sec": seconds,
 // "expires_in": milliseconds}. Without a usable value, Zoho's documented
 // lifetime of one hour applies.
