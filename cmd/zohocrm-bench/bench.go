@@ -122,6 +122,13 @@ func newBench(ctx context.Context, work string, logger *log.Logger) (*bench, err
 	if out, err := build.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("building the provider: %w\n%s", err, out)
 	}
+	noop := b.path("bin", "terraform-provider-noop_v"+providerVersion)
+	logger.Printf("building the no-op framework provider into %s", noop)
+	build = exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", noop, "./cmd/zohocrm-bench/noopprovider")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("building the no-op provider: %w\n%s", err, out)
+	}
 	harness, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("locating the harness binary for the wrapper: %w", err)
@@ -134,6 +141,11 @@ func newBench(ctx context.Context, work string, logger *log.Logger) (*bench, err
 	}
 	plainMirror, wrappedMirror := b.path("mirror-plain"), b.path("mirror-instrumented")
 	if err := copyExecutable(provider, pluginPath(plainMirror)); err != nil {
+		return nil, err
+	}
+	noopPath := filepath.Join(plainMirror, "registry.terraform.io", "zohocrm-terraform", "noop", providerVersion, platform,
+		"terraform-provider-noop_v"+providerVersion)
+	if err := copyExecutable(noop, noopPath); err != nil {
 		return nil, err
 	}
 	if err := writeExecutable(pluginPath(wrappedMirror), wrapperScript(harness, provider, b.records)); err != nil {
@@ -291,7 +303,7 @@ func (b *bench) runOne(ctx context.Context, spec runSpec) (runResult, error) {
 // the floor, touched none), so that no figure comes from a run that failed.
 func checkCancelled(srv *emulator.Server, spec runSpec, ids []string) error {
 	want := emulator.StatusStopped
-	if spec.Scenario == scenarioFloor {
+	if spec.Scenario == scenarioFloor || spec.Scenario == scenarioNoop {
 		want = emulator.StatusScheduled
 	}
 	for _, id := range ids {
