@@ -245,14 +245,7 @@ func (b *bench) runOne(ctx context.Context, spec runSpec) (runResult, error) {
 	if err := writeConfiguration(dir, spec.Scenario, srv.URL(), ids, caFile); err != nil {
 		return fail(err)
 	}
-	rc := b.plainRC
-	switch {
-	case spec.Instrumented:
-		rc = b.wrappedRC
-	case spec.Profiled:
-		rc = b.profiledRC
-	}
-	tf := terraformRunner{dir: dir, env: append(slices.Clip(env), "TF_CLI_CONFIG_FILE="+rc)}
+	tf := terraformRunner{dir: dir, env: append(slices.Clip(env), "TF_CLI_CONFIG_FILE="+b.cliConfigFor(spec))}
 	if _, err := tf.run(ctx, "init", "-input=false", "-no-color"); err != nil {
 		return fail(err)
 	}
@@ -297,6 +290,18 @@ func (b *bench) runOne(ctx context.Context, spec runSpec) (runResult, error) {
 		result.PlanRequests = srv.Metrics().Requests
 	}
 	return result, nil
+}
+
+// cliConfigFor is the CLI configuration whose mirror launches the provider
+// as spec needs it: plainly, through the instrumenting wrapper, or under pprof.
+func (b *bench) cliConfigFor(spec runSpec) string {
+	switch {
+	case spec.Instrumented:
+		return b.wrappedRC
+	case spec.Profiled:
+		return b.profiledRC
+	}
+	return b.plainRC
 }
 
 // checkCancelled makes sure the apply really cancelled every backup (or, for
