@@ -21,13 +21,19 @@ import (
 // Acceptance tests of issue 12: each defect found by the black-box run,
 // through the real CLI, with what the emulator received.
 
-// wantNoRequests fails the test when the emulator received any API or
-// token request: the failure under test had to stop before the network.
+// wantRequests fails the test unless the emulator received exactly this
+// many API and token requests.
+func wantRequests(t *testing.T, srv *emulator.Server, wantAPI, wantToken int) {
+	t.Helper()
+	if api, token := len(srv.Requests()), len(srv.TokenRequests()); api != wantAPI || token != wantToken {
+		t.Errorf("the emulator received %d API and %d token requests, want %d and %d", api, token, wantAPI, wantToken)
+	}
+}
+
+// wantNoRequests: the failure under test had to stop before the network.
 func wantNoRequests(t *testing.T, srv *emulator.Server) {
 	t.Helper()
-	if api, token := len(srv.Requests()), len(srv.TokenRequests()); api+token != 0 {
-		t.Errorf("the emulator received %d API and %d token requests, want none", api, token)
-	}
+	wantRequests(t, srv, 0, 0)
 }
 
 // TestAccHardening_backupIDDomainIsCheckedAtPlan: ids Zoho cannot have
@@ -182,12 +188,8 @@ func TestAccHardening_refusedRefreshIsAskedOnce(t *testing.T) {
 			ExpectError: regexp.MustCompile(`HTTP 200 with error "invalid_code"[\s\S]*The refresh token is wrong or has been\s+revoked`),
 		}},
 	})
-	if got := len(srv.TokenRequests()); got != 1 {
-		t.Errorf("%d token requests for 20 resources, want 1", got)
-	}
-	if got := len(srv.Requests()); got != 0 {
-		t.Errorf("%d API requests without a token, want 0", got)
-	}
+	// One token request for 20 resources, and no API request without a token.
+	wantRequests(t, srv, 0, 1)
 }
 
 // TestAccHardening_historyPagingIsBounded: defect 4. A server that answers

@@ -282,6 +282,20 @@ func TestAccProvider_invalidRetrySettingsInEnvironment(t *testing.T) {
 	}
 }
 
+// bulkCancellations declares one zohocrm_backup_cancellation per id with count.
+func bulkCancellations(ids []string) string {
+	return fmt.Sprintf(`
+locals {
+  backup_ids = [%s]
+}
+
+resource "zohocrm_backup_cancellation" "bulk" {
+  count     = length(local.backup_ids)
+  backup_id = local.backup_ids[count.index]
+}
+`, `"`+strings.Join(ids, `", "`)+`"`)
+}
+
 // TestAccResilience_hundredCancellationsUnderConcurrencyLimit cancels 100
 // backups in one apply at -parallelism=20 against an organization limited to
 // 5 concurrent calls (Zoho's Free edition), with max_concurrent_requests
@@ -315,16 +329,7 @@ provider "zohocrm" {
   request_timeout         = "10s"
   max_concurrent_requests = 20
 }
-`, srv.URL(), testToken)+fmt.Sprintf(`
-locals {
-  backup_ids = [%s]
-}
-
-resource "zohocrm_backup_cancellation" "bulk" {
-  count     = length(local.backup_ids)
-  backup_id = local.backup_ids[count.index]
-}
-`, `"`+strings.Join(ids, `", "`)+`"`))
+`, srv.URL(), testToken)+bulkCancellations(ids))
 	cli.mustRun("init", "-no-color")
 	cli.mustRun("apply", "-auto-approve", "-no-color", "-parallelism=20")
 
@@ -385,16 +390,7 @@ func TestAccResilience_twoHundredCancellationsAtParallelismFifty(t *testing.T) {
 	srv.SetConcurrencyLimit(limit)
 	srv.InjectFault(emulator.Fault{Times: -1, PassThrough: true, Delay: 300 * time.Millisecond})
 
-	cli := newTerraformCLI(t, &zohocrmProvider{version: "test"}, providerBlock(srv.URL(), testToken)+fmt.Sprintf(`
-locals {
-  backup_ids = [%s]
-}
-
-resource "zohocrm_backup_cancellation" "bulk" {
-  count     = length(local.backup_ids)
-  backup_id = local.backup_ids[count.index]
-}
-`, `"`+strings.Join(ids, `", "`)+`"`))
+	cli := newTerraformCLI(t, &zohocrmProvider{version: "test"}, providerBlock(srv.URL(), testToken)+bulkCancellations(ids))
 	cli.mustRun("init", "-no-color")
 	started := time.Now()
 	cli.mustRun("apply", "-auto-approve", "-no-color", "-parallelism=50")
