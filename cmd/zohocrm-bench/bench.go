@@ -122,6 +122,13 @@ func newBench(ctx context.Context, work string, logger *log.Logger) (*bench, err
 	if out, err := build.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("building the provider: %w\n%s", err, out)
 	}
+	noop := b.path("bin", "terraform-provider-noop_v"+providerVersion)
+	logger.Printf("building the no-op framework provider into %s", noop)
+	build = exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", noop, "./cmd/zohocrm-bench/noopprovider")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("building the no-op provider: %w\n%s", err, out)
+	}
 	harness, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("locating the harness binary for the wrapper: %w", err)
@@ -134,6 +141,11 @@ func newBench(ctx context.Context, work string, logger *log.Logger) (*bench, err
 	}
 	plainMirror, wrappedMirror := b.path("mirror-plain"), b.path("mirror-instrumented")
 	if err := copyExecutable(provider, pluginPath(plainMirror)); err != nil {
+		return nil, err
+	}
+	noopPath := filepath.Join(plainMirror, "registry.terraform.io", "zohocrm-terraform", "noop", providerVersion, platform,
+		"terraform-provider-noop_v"+providerVersion)
+	if err := copyExecutable(noop, noopPath); err != nil {
 		return nil, err
 	}
 	if err := writeExecutable(pluginPath(wrappedMirror), wrapperScript(harness, provider, b.records)); err != nil {
@@ -233,14 +245,7 @@ func (b *bench) runOne(ctx context.Context, spec runSpec) (runResult, error) {
 	if err := writeConfiguration(dir, spec.Scenario, srv.URL(), ids, caFile); err != nil {
 		return fail(err)
 	}
-	rc := b.plainRC
-	switch {
-	case spec.Instrumented:
-		rc = b.wrappedRC
-	case spec.Profiled:
-		rc = b.profiledRC
-	}
-	tf := terraformRunner{dir: dir, env: append(slices.Clip(env), "TF_CLI_CONFIG_FILE="+rc)}
+	tf := terraformRunner{dir: dir, env: append(slices.Clip(env), "TF_CLI_CONFIG_FILE="+b.cliConfigFor(spec))}
 	if _, err := tf.run(ctx, "init", "-input=false", "-no-color"); err != nil {
 		return fail(err)
 	}
@@ -287,11 +292,23 @@ func (b *bench) runOne(ctx context.Context, spec runSpec) (runResult, error) {
 	return result, nil
 }
 
+// cliConfigFor is the CLI configuration whose mirror launches the provider
+// as spec needs it: plainly, through the instrumenting wrapper, or under pprof.
+func (b *bench) cliConfigFor(spec runSpec) string {
+	switch {
+	case spec.Instrumented:
+		return b.wrappedRC
+	case spec.Profiled:
+		return b.profiledRC
+	}
+	return b.plainRC
+}
+
 // checkCancelled makes sure the apply really cancelled every backup (or, for
 // the floor, touched none), so that no figure comes from a run that failed.
 func checkCancelled(srv *emulator.Server, spec runSpec, ids []string) error {
 	want := emulator.StatusStopped
-	if spec.Scenario == scenarioFloor {
+	if spec.Scenario == scenarioFloor || spec.Scenario == scenarioNoop {
 		want = emulator.StatusScheduled
 	}
 	for _, id := range ids {

@@ -17,6 +17,10 @@ const (
 	// scenarioFloor declares as many terraform_data resources and calls
 	// nothing: what Terraform itself costs for N resources.
 	scenarioFloor scenario = "floor"
+	// scenarioNoop declares as many noop_cancellation resources of the
+	// harness's no-op framework provider (noopprovider/): what any
+	// terraform-plugin-framework provider costs for N resources.
+	scenarioNoop scenario = "no-op"
 	// scenarioWorkaround is what users write without this provider: a
 	// terraform_data per backup with a local-exec provisioner running curl.
 	scenarioWorkaround scenario = "workaround"
@@ -54,6 +58,20 @@ provider "zohocrm" {
 }
 
 resource "zohocrm_backup_cancellation" "this" {
+  count     = length(var.backup_ids)
+  backup_id = var.backup_ids[count.index]
+}
+`,
+	scenarioNoop: `terraform {
+  required_providers {
+    noop = {
+      source  = "zohocrm-terraform/noop"
+      version = "` + providerVersion + `"
+    }
+  }
+}
+` + variablesBlock + `
+resource "noop_cancellation" "this" {
   count     = length(var.backup_ids)
   backup_id = var.backup_ids[count.index]
 }
@@ -116,13 +134,14 @@ func writeConfiguration(dir string, s scenario, apiDomain string, backupIDs []st
 	return os.WriteFile(filepath.Join(dir, "terraform.tfvars.json"), append(vars, '\n'), 0o644)
 }
 
-// cliConfig is a Terraform CLI configuration that installs the provider only
-// from the local filesystem mirror, so init never contacts a registry.
+// cliConfig is a Terraform CLI configuration that installs the provider and
+// the no-op provider only from the local filesystem mirror, so init never
+// contacts a registry.
 func cliConfig(mirror string) string {
 	return fmt.Sprintf(`provider_installation {
   filesystem_mirror {
     path    = %q
-    include = ["registry.terraform.io/zohocrm-terraform/zohocrm"]
+    include = ["registry.terraform.io/zohocrm-terraform/zohocrm", "registry.terraform.io/zohocrm-terraform/noop"]
   }
 }
 `, mirror)

@@ -84,6 +84,9 @@ func describeError(ctx context.Context, err error) string {
 		return describeFailure(err)
 	}
 	last := describeFailure(retryErr.Last)
+	if retryErr.RetryAfter > 0 {
+		return describeRetryAfterPastDeadline(ctx, retryErr) + "\n\nThe last attempt failed this way: " + last
+	}
 	if retryErr.Stopped != nil {
 		return describeStop(ctx, retryErr.Stopped, retryErr.Attempts) + "\n\nThe last attempt failed this way: " + last
 	}
@@ -110,6 +113,21 @@ func describeStop(ctx context.Context, stopped error, attempts int) string {
 		"timeouts = { %s = \"%s\" }, and apply again.", limit.attribute, limit.timeout, attempts, block, 2*limit.timeout)
 }
 
+// describeRetryAfterPastDeadline explains an operation that stopped at once
+// because Zoho asked (Retry-After) for a wait longer than its time left.
+func describeRetryAfterPastDeadline(ctx context.Context, retryErr *zoho.RetryError) string {
+	detail := fmt.Sprintf("Zoho asked the provider to wait %s before trying again (a Retry-After header), after %d attempt(s); "+
+		"the provider waits at most %s for it", retryErr.RetryAfter, retryErr.Attempts, zoho.DefaultMaxRetryAfter)
+	limit, ok := limitOf(ctx)
+	if !ok {
+		return detail + ", which is longer than the operation had left, so it stopped now rather than wait for nothing. Nothing was written to state."
+	}
+	return fmt.Sprintf("%s, which is longer than %s = %s leaves, so it stopped now rather than wait for nothing. "+
+		"Nothing was written to state. Apply again later, or raise the limit in the resource, for example "+
+		"timeouts = { %s = \"%s\" }.", detail, limit.attribute, limit.timeout,
+		strings.TrimPrefix(limit.attribute, "timeouts."), limit.timeout+zoho.DefaultMaxRetryAfter)
+}
+
 // describeFailure is the detail text for one failed attempt.
 func describeFailure(err error) string {
 	var tokenErr *zoho.TokenError
@@ -119,6 +137,9 @@ func describeFailure(err error) string {
 	var apiErr *zoho.APIError
 	if errors.As(err, &apiErr) {
 		return describeAPIError(apiErr)
+	}
+	if detail, ok := describeLocalFailure(err); ok {
+		return detail
 	}
 	var timeoutErr *zoho.AttemptTimeoutError
 	if errors.As(err, &timeoutErr) {
@@ -136,6 +157,26 @@ func describeFailure(err error) string {
 			"If it was scheduled, the next apply is refused with BACKUP_ALREADY_SCHEDULED, whose message says how to import it.", err)
 	}
 	return fmt.Sprintf("%s. The request did not get an answer from Zoho: check the network and api_domain, then try again.", err)
+}
+
+// describeLocalFailure explains failures that are the provider's own
+// decisions rather than Zoho's answers: a token it cannot send, a bound it
+// put on a server's data.
+func describeLocalFailure(err error) (string, bool) {
+	var unsendable *zoho.TokenNotSendableError
+	if errors.As(err, &unsendable) {
+		return fmt.Sprintf("%s. Sending it again cannot help, so it was not retried. Check the token in access_token or %s "+
+			"for a stray line break or other control character (a value read from a file usually ends with one: use "+
+			"trimspace(file(...))); with refresh credentials, the accounts server issued such a token: check accounts_url.",
+			unsendable, envAccessToken), true
+	}
+	var limitErr *zoho.LimitError
+	if errors.As(err, &limitErr) {
+		return fmt.Sprintf("%s. The provider bounds every answer it follows page by page, so that a server that never says "+
+			"\"no more\" cannot hold the run or spend the organization's daily API credits. Zoho's real answers stay far inside "+
+			"this bound: check that api_domain is your data centre's Zoho API domain, not a proxy or another service.", limitErr), true
+	}
+	return "", false
 }
 
 // describeAPIError is the detail text for an error answer from Zoho.

@@ -83,13 +83,13 @@ func (r *accessTokenEphemeralResource) Open(ctx context.Context, req ephemeral.O
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, diags := config.Timeouts.Open(ctx, defaultOpenTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	// withTimeout also records the limit, so that a refresh cut short
+	// names timeouts.open and how to raise it.
+	ctx, cancel, ok := withTimeout(ctx, "timeouts.open", config.Timeouts.Open, defaultOpenTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	if r.data == nil {
 		requireClient(nil, &resp.Diagnostics)

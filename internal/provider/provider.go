@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -40,8 +41,9 @@ const (
 	envDataCenter    = "ZOHOCRM_DATA_CENTER"
 	envTokenCacheDir = "ZOHOCRM_TOKEN_CACHE_DIR"
 
-	envMaxRetries     = "ZOHOCRM_MAX_RETRIES"
-	envRequestTimeout = "ZOHOCRM_REQUEST_TIMEOUT"
+	envMaxRetries            = "ZOHOCRM_MAX_RETRIES"
+	envRequestTimeout        = "ZOHOCRM_REQUEST_TIMEOUT"
+	envMaxConcurrentRequests = "ZOHOCRM_MAX_CONCURRENT_REQUESTS"
 )
 
 var (
@@ -83,8 +85,9 @@ type providerModel struct {
 	DataCenter    types.String `tfsdk:"data_center"`
 	TokenCacheDir types.String `tfsdk:"token_cache_dir"`
 
-	MaxRetries     types.Int64  `tfsdk:"max_retries"`
-	RequestTimeout types.String `tfsdk:"request_timeout"`
+	MaxRetries            types.Int64  `tfsdk:"max_retries"`
+	RequestTimeout        types.String `tfsdk:"request_timeout"`
+	MaxConcurrentRequests types.Int64  `tfsdk:"max_concurrent_requests"`
 }
 
 func (p *zohocrmProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -112,7 +115,12 @@ func (p *zohocrmProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"(or `ZohoCRM.bulk.backup.UPDATE` to cancel backups only), sent as `Authorization: Zoho-oauthtoken <token>`. " +
 					"Defaults to the `" + envAccessToken + "` environment variable, which keeps the token out of your configuration. " +
 					"Access tokens expire after one hour; for unattended runs set the refresh credentials " +
-					"(`client_id`, `client_secret`, `refresh_token`) instead. Conflicts with them.",
+					"(`client_id`, `client_secret`, `refresh_token`) instead. Conflicts with them. " +
+					"An explicit empty string is an error rather than a silent fall back to the environment variable: " +
+					"leave the argument out (or set it to `null`) to use the variable. A token read from a file must be " +
+					"trimmed of its line break, as with `trimspace(file(\"token.txt\"))`; values read from environment " +
+					"variables are trimmed of surrounding whitespace.",
+				Validators: []validator.String{credentialValidator("access_token")},
 			},
 			"api_version": schema.StringAttribute{
 				Optional: true,
@@ -138,6 +146,19 @@ func (p *zohocrmProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"(see `max_retries`). Defaults to the `" + envRequestTimeout + "` environment variable, then to `" +
 					zoho.DefaultRequestTimeout.String() + "`; between `1s` and `10m`.",
 				Validators: []validator.String{requestTimeoutValidator()},
+			},
+			"max_concurrent_requests": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("The most Zoho API calls the provider sends at once, whatever Terraform's "+
+					"`-parallelism`: operations beyond it wait for a free slot (a wait between retries holds none). Zoho "+
+					"limits the calls an organization runs at once, per app, to 5 on the Free edition and 10, 15, 20 and 25 on "+
+					"Standard, Professional, Enterprise and Ultimate, and answers any call beyond it with HTTP 429. The limit "+
+					"adapts: each 429 halves it, because other tools of the organization share Zoho's limit, and it grows "+
+					"back by one slot per limit's worth of answers, up to this value. Defaults to the `"+envMaxConcurrentRequests+
+					"` environment variable, then to `%d` (the Free edition's limit, safe on every edition); from `1` to `%d`. "+
+					"Raise it to your edition's limit, less what other integrations use, for faster applies of many resources.",
+					zoho.DefaultMaxConcurrentRequests, maxMaxConcurrentRequests),
+				Validators: []validator.Int64{int64validator.Between(1, maxMaxConcurrentRequests)},
 			},
 		},
 	}
@@ -181,14 +202,15 @@ func (p *zohocrmProvider) Configure(ctx context.Context, req provider.ConfigureR
 	retry := p.backoff
 	retry.MaxRetries = settings.maxRetries
 	client, err := zoho.NewClient(zoho.Config{
-		APIDomain:      settings.apiDomain,
-		APIVersion:     settings.apiVersion,
-		Tokens:         tokens,
-		HTTPClient:     httpClient,
-		UserAgent:      agent,
-		Retry:          &retry,
-		RequestTimeout: settings.requestTimeout,
-		Logf:           maskedDebugLog(settings.secrets()...),
+		APIDomain:             settings.apiDomain,
+		APIVersion:            settings.apiVersion,
+		Tokens:                tokens,
+		HTTPClient:            httpClient,
+		UserAgent:             agent,
+		Retry:                 &retry,
+		RequestTimeout:        settings.requestTimeout,
+		MaxConcurrentRequests: settings.maxConcurrentRequests,
+		Logf:                  maskedDebugLog(settings.secrets()...),
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid provider configuration", fmt.Sprintf("The Zoho CRM client could not be created: %s.", err))
@@ -197,6 +219,7 @@ func (p *zohocrmProvider) Configure(ctx context.Context, req provider.ConfigureR
 	tflog.Debug(ctx, "Configured the Zoho CRM client", map[string]any{
 		"api_domain": settings.apiDomain, "api_version": settings.apiVersion, "refresh_token_auth": refreshing != nil,
 		"max_retries": settings.maxRetries, "request_timeout": settings.requestTimeout.String(),
+		"max_concurrent_requests": settings.maxConcurrentRequests,
 	})
 
 	data := &providerData{client: client, tokens: refreshing, apiDomain: settings.apiDomain, statusPollInterval: p.statusPollInterval}
@@ -262,8 +285,9 @@ type settings struct {
 	accountsURL   string
 	tokenCacheDir string
 
-	maxRetries     int
-	requestTimeout time.Duration
+	maxRetries            int
+	requestTimeout        time.Duration
+	maxConcurrentRequests int
 }
 
 // secrets are the values no log line may show.
@@ -288,8 +312,9 @@ func resolveSettings(config providerModel) settings {
 		accountsURL:   stringSetting(config.AccountsURL, envAccountsURL, dc.AccountsURL),
 		tokenCacheDir: stringSetting(config.TokenCacheDir, envTokenCacheDir, ""),
 
-		maxRetries:     maxRetriesSetting(config.MaxRetries),
-		requestTimeout: requestTimeoutSetting(config.RequestTimeout),
+		maxRetries:            intSetting(config.MaxRetries, envMaxRetries, parseMaxRetries, zoho.DefaultMaxRetries),
+		requestTimeout:        requestTimeoutSetting(config.RequestTimeout),
+		maxConcurrentRequests: intSetting(config.MaxConcurrentRequests, envMaxConcurrentRequests, parseMaxConcurrentRequests, zoho.DefaultMaxConcurrentRequests),
 	}
 }
 
@@ -297,45 +322,67 @@ func stringSetting(value types.String, envVar, fallback string) string {
 	if !value.IsNull() && value.ValueString() != "" {
 		return value.ValueString()
 	}
-	if v := os.Getenv(envVar); v != "" {
+	if v := envValue(envVar); v != "" {
 		return v
 	}
 	return fallback
+}
+
+// envValue reads an environment variable without the whitespace around it:
+// a value written with echo or read from a file often ends with a line
+// break, and a token that carries one cannot be sent in a header.
+func envValue(name string) string {
+	return strings.TrimSpace(os.Getenv(name))
+}
+
+// envCheck is one setting that may come from an environment variable.
+type envCheck struct {
+	// inConfig is set when the provider block sets the argument, whose
+	// value was then checked at plan time and wins over the variable.
+	inConfig bool
+	envVar   string
+	check    func(string) error
+}
+
+// envChecks lists every setting read from the environment with the check
+// its value must pass: the same check as the argument's plan-time
+// validator, so the two cannot drift.
+func envChecks(config providerModel) []envCheck {
+	return []envCheck{
+		{!config.APIDomain.IsNull(), envAPIDomain, checkBaseURL},
+		{!config.APIVersion.IsNull(), envAPIVersion, zoho.ValidateAPIVersion},
+		{!config.MaxRetries.IsNull(), envMaxRetries, discardValue(parseMaxRetries)},
+		{!config.RequestTimeout.IsNull(), envRequestTimeout, discardValue(parseRequestTimeout)},
+		{!config.MaxConcurrentRequests.IsNull(), envMaxConcurrentRequests, discardValue(parseMaxConcurrentRequests)},
+		{!config.AccountsURL.IsNull(), envAccountsURL, checkBaseURL},
+		{!config.DataCenter.IsNull(), envDataCenter, func(s string) error { _, err := zoho.LookupDataCenter(s); return err }},
+		{!config.TokenCacheDir.IsNull(), envTokenCacheDir, checkAbsolutePath},
+	}
 }
 
 // validateEnvSettings checks the settings that come from environment
 // variables, so that the error names the variable rather than an attribute
 // the user never wrote.
 func validateEnvSettings(config providerModel) error {
-	if config.APIDomain.IsNull() {
-		if v := os.Getenv(envAPIDomain); v != "" {
-			if _, err := zoho.NormalizeBaseURL(v); err != nil {
-				return fmt.Errorf("%s: %w", envAPIDomain, err)
+	for _, c := range envChecks(config) {
+		if c.inConfig {
+			continue
+		}
+		if v := envValue(c.envVar); v != "" {
+			if err := c.check(v); err != nil {
+				return fmt.Errorf("%s: %w", c.envVar, err)
 			}
 		}
 	}
-	if config.APIVersion.IsNull() {
-		if v := os.Getenv(envAPIVersion); v != "" {
-			if err := zoho.ValidateAPIVersion(v); err != nil {
-				return fmt.Errorf("%s: %w", envAPIVersion, err)
-			}
-		}
+	return nil
+}
+
+// discardValue turns a parser into a check.
+func discardValue[T any](parse func(string) (T, error)) func(string) error {
+	return func(s string) error {
+		_, err := parse(s)
+		return err
 	}
-	if config.MaxRetries.IsNull() {
-		if v := os.Getenv(envMaxRetries); v != "" {
-			if _, err := parseMaxRetries(v); err != nil {
-				return fmt.Errorf("%s: %w", envMaxRetries, err)
-			}
-		}
-	}
-	if config.RequestTimeout.IsNull() {
-		if v := os.Getenv(envRequestTimeout); v != "" {
-			if _, err := parseRequestTimeout(v); err != nil {
-				return fmt.Errorf("%s: %w", envRequestTimeout, err)
-			}
-		}
-	}
-	return validateEnvRefreshSettings(config)
 }
 
 func unknownAttributes(config providerModel) []string {
@@ -361,6 +408,9 @@ func unknownAttributes(config providerModel) []string {
 	}
 	if config.RequestTimeout.IsUnknown() {
 		unknown = append(unknown, "request_timeout")
+	}
+	if config.MaxConcurrentRequests.IsUnknown() {
+		unknown = append(unknown, "max_concurrent_requests")
 	}
 	return unknown
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -30,18 +29,21 @@ func refreshAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "The client id of a Zoho Self Client, used with `client_secret` and `refresh_token` to get " +
 				"access tokens as they are needed. Defaults to the `" + envClientID + "` environment variable. " +
 				"Conflicts with `access_token`.",
+			Validators: []validator.String{credentialValidator("client_id")},
 		},
 		"client_secret": schema.StringAttribute{
 			Optional:  true,
 			Sensitive: true,
 			MarkdownDescription: "The client secret of the Self Client. Defaults to the `" + envClientSecret + "` environment " +
 				"variable, which keeps it out of your configuration. Never logged or stored in state.",
+			Validators: []validator.String{credentialValidator("client_secret")},
 		},
 		"refresh_token": schema.StringAttribute{
 			Optional:  true,
 			Sensitive: true,
 			MarkdownDescription: "A refresh token of the Self Client, generated with the scope `ZohoCRM.bulk.backup.ALL`. " +
 				"Defaults to the `" + envRefreshToken + "` environment variable. Never logged or stored in state.",
+			Validators: []validator.String{credentialValidator("refresh_token")},
 		},
 		"accounts_url": schema.StringAttribute{
 			Optional: true,
@@ -106,31 +108,6 @@ func dataCenterDefaults(code string) zoho.DataCenter {
 	}
 	us, _ := zoho.LookupDataCenter("US")
 	return us
-}
-
-// validateEnvRefreshSettings checks the refresh-related settings that come
-// from the environment, naming the variable to fix.
-func validateEnvRefreshSettings(config providerModel) error {
-	checks := []struct {
-		value  types.String
-		envVar string
-		check  func(string) error
-	}{
-		{config.AccountsURL, envAccountsURL, func(s string) error { _, err := zoho.NormalizeBaseURL(s); return err }},
-		{config.DataCenter, envDataCenter, func(s string) error { _, err := zoho.LookupDataCenter(s); return err }},
-		{config.TokenCacheDir, envTokenCacheDir, checkAbsolutePath},
-	}
-	for _, c := range checks {
-		if !c.value.IsNull() {
-			continue
-		}
-		if v := os.Getenv(c.envVar); v != "" {
-			if err := c.check(v); err != nil {
-				return fmt.Errorf("%s: %w", c.envVar, err)
-			}
-		}
-	}
-	return nil
 }
 
 // credential is one authentication argument with where its value came from.

@@ -251,12 +251,28 @@ func TestAccProvider_invalidRetrySettingsInEnvironment(t *testing.T) {
 	}
 }
 
+// bulkCancellations declares one zohocrm_backup_cancellation per id with count.
+func bulkCancellations(ids []string) string {
+	return fmt.Sprintf(`
+locals {
+  backup_ids = [%s]
+}
+
+resource "zohocrm_backup_cancellation" "bulk" {
+  count     = length(local.backup_ids)
+  backup_id = local.backup_ids[count.index]
+}
+`, `"`+strings.Join(ids, `", "`)+`"`)
+}
+
 // TestAccResilience_hundredCancellationsUnderConcurrencyLimit cancels 100
 // backups in one apply at -parallelism=20 against an organization limited to
-// 5 concurrent calls (Zoho's Free edition). Requests above the limit get 429
-// and are retried: every backup is cancelled, and none twice (each answer in
-// state is SUCCESS, never ALREADY_CANCELLED). The apply runs through
-// terraformCLI, because terraform-plugin-testing fixes -parallelism at 10.
+// 5 concurrent calls (Zoho's Free edition), with max_concurrent_requests
+// set above it to 20, as a user who overstates the edition does. Requests
+// above the limit get 429 and are retried (and the limiter halves): every
+// backup is cancelled, and none twice (each answer in state is SUCCESS,
+// never ALREADY_CANCELLED). The apply runs through terraformCLI, because
+// terraform-plugin-testing fixes -parallelism at 10.
 func TestAccResilience_hundredCancellationsUnderConcurrencyLimit(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1")
@@ -274,16 +290,15 @@ func TestAccResilience_hundredCancellationsUnderConcurrencyLimit(t *testing.T) {
 	srv.InjectFault(emulator.Fault{Times: -1, PassThrough: true, Delay: 50 * time.Millisecond})
 
 	fast := &zohocrmProvider{version: "test", backoff: zoho.RetryPolicy{MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}}
-	cli := newTerraformCLI(t, fast, retryingProviderBlock(srv.URL(), 20, "10s")+fmt.Sprintf(`
-locals {
-  backup_ids = [%s]
+	cli := newTerraformCLI(t, fast, fmt.Sprintf(`
+provider "zohocrm" {
+  api_domain              = %q
+  access_token            = %q
+  max_retries             = 20
+  request_timeout         = "10s"
+  max_concurrent_requests = 20
 }
-
-resource "zohocrm_backup_cancellation" "bulk" {
-  count     = length(local.backup_ids)
-  backup_id = local.backup_ids[count.index]
-}
-`, `"`+strings.Join(ids, `", "`)+`"`))
+`, srv.URL(), testToken)+bulkCancellations(ids))
 	cli.mustRun("init", "-no-color")
 	cli.mustRun("apply", "-auto-approve", "-no-color", "-parallelism=20")
 
@@ -320,6 +335,57 @@ resource "zohocrm_backup_cancellation" "bulk" {
 	if got := len(srv.Requests()); got != before {
 		t.Errorf("planning again made %d requests", got-before)
 	}
+}
+
+// TestAccResilience_twoHundredCancellationsAtParallelismFifty: 200
+// cancellations in one apply at -parallelism=50 against an organization
+// limited to 5 concurrent calls, each answered in 0.3 s, with the provider's
+// default settings (max_concurrent_requests 5, max_retries 5, real backoff).
+// The limiter keeps the provider under Zoho's limit, so every cancellation
+// succeeds in this one apply, none twice, with fewer than 20 throttled
+// answers (without it, about 170 were throttled and 10 to 14 gave up).
+func TestAccResilience_twoHundredCancellationsAtParallelismFifty(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	t.Parallel()
+	const count, limit, maxThrottled = 200, 5, 20
+	srv := newEmulator(t)
+	ids := make([]string, count)
+	for i := range ids {
+		ids[i] = srv.SeedBackup("SCHEDULED", "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR").ID
+	}
+	srv.ResetRequests()
+	srv.SetConcurrencyLimit(limit)
+	srv.InjectFault(emulator.Fault{Times: -1, PassThrough: true, Delay: 300 * time.Millisecond})
+
+	cli := newTerraformCLI(t, &zohocrmProvider{version: "test"}, providerBlock(srv.URL(), testToken)+bulkCancellations(ids))
+	cli.mustRun("init", "-no-color")
+	started := time.Now()
+	cli.mustRun("apply", "-auto-approve", "-no-color", "-parallelism=50")
+	took := time.Since(started)
+
+	state := cli.state()
+	if len(state) != count {
+		t.Fatalf("%d resources in state, want %d", len(state), count)
+	}
+	for i, id := range ids {
+		values := state[fmt.Sprintf("zohocrm_backup_cancellation.bulk[%d]", i)]
+		if values["backup_id"] != id || values["code"] != zoho.CodeSuccess {
+			t.Errorf("bulk[%d]: %v, want backup %s cancelled once (SUCCESS)", i, values, id)
+		}
+		if err := checkBackupStatus(srv, id, "STOPPED")(nil); err != nil {
+			t.Error(err)
+		}
+	}
+	peak, throttled := srv.ConcurrencyStats()
+	if throttled >= maxThrottled || peak > limit {
+		t.Errorf("%d answers throttled with 429 (want fewer than %d), peak concurrency %d (limit %d)", throttled, maxThrottled, peak, limit)
+	}
+	if got := len(srv.Requests()); got != count+throttled {
+		t.Errorf("%d requests, want %d cancellations + %d throttled", got, count, throttled)
+	}
+	t.Logf("%d cancellations at -parallelism=50 in %s: %d answers throttled with 429, peak concurrency %d of %d", count, took.Round(100*time.Millisecond), throttled, peak, limit)
 }
 
 // TestAccResilience_interruptStopsAtOnce: Ctrl-C during an apply whose

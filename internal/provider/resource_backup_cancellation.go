@@ -66,7 +66,7 @@ func (r *backupCancellationResource) Schema(ctx context.Context, _ resource.Sche
 			},
 			"backup_id": schema.StringAttribute{
 				Required: true,
-				MarkdownDescription: "The id of the scheduled backup to cancel, a string of decimal digits such as " +
+				MarkdownDescription: "The id of the scheduled backup to cancel: 1 to 19 decimal digits, not all zeros, such as " +
 					"`4876876000001593003`, as returned by Zoho when the backup was scheduled. Changing it cancels the other backup " +
 					"(the resource is replaced).",
 				Validators:    []validator.String{backupIDValidator()},

@@ -246,7 +246,7 @@ func TestAccBackupCancellation_invalidBackupIDFailsAtPlan(t *testing.T) {
 			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
-					ExpectError: regexp.MustCompile(`Invalid Zoho backup id .*backup_id.* is not a Zoho backup id: ids are decimal digits only`),
+					ExpectError: regexp.MustCompile(`Invalid Zoho backup id .*backup_id.* is not a Zoho backup id: ids are 1 to 19 decimal digits`),
 					Config:      cancellationConfig(srv.URL(), testToken, id),
 					PlanOnly:    true,
 				}},

@@ -292,13 +292,9 @@ func (r *backupScheduleResource) Delete(ctx context.Context, req resource.Delete
 	case code == zoho.CodeResourceNotFound:
 		tflog.Info(ctx, "The Zoho CRM backup has nothing left to cancel", map[string]any{"backup_id": id, "code": code})
 	case code == zoho.CodeInProgress:
-		var apiErr *zoho.APIError
-		_ = errors.As(err, &apiErr)
 		resp.Diagnostics.AddError(fmt.Sprintf("Backup %s is in progress and cannot be cancelled", id),
-			fmt.Sprintf("Zoho answered HTTP %d with code %s: %q.\n\nZoho cannot cancel a backup once it has started, so nothing "+
-				"was changed and the resource stays in state. Wait until the backup has finished (its status becomes COMPLETED "+
-				"or FAILED), then destroy again: a finished backup needs no cancelling and is simply forgotten.",
-				apiErr.HTTPStatus, apiErr.Code, apiErr.Message))
+			describeError(ctx, err)+"\n\nNothing was changed and the resource stays in state. Once the backup has finished "+
+				"(its status becomes COMPLETED or FAILED), destroy again: a finished backup needs no cancelling and is simply forgotten.")
 	default:
 		addZohoError(ctx, &resp.Diagnostics, cancelErrorSummary(id, code), err)
 	}
@@ -340,6 +336,12 @@ func (r *backupScheduleResource) ImportState(ctx context.Context, req resource.I
 				"Find the latest backup's id with the zohocrm_backup data source (its id and status attributes).", gone))
 		return
 	}
+	// The attributes are set one by one rather than with State.Set on the
+	// whole model: the model's zero timeouts value is an object without
+	// attribute types, which does not convert to the schema's timeouts
+	// type, and import has no configuration to take the timeouts from.
+	// What is not set stays null, timeouts included, until the next plan
+	// reads the configuration.
 	var state backupScheduleModel
 	state.RRule = types.StringNull()
 	state.setBackup(backup)

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"time"
 
@@ -14,10 +13,14 @@ import (
 // Bounds of the retry settings. More than 20 retries at up to 30 seconds
 // each would hold an apply for ten minutes on one request; a request timeout
 // under a second fails healthy calls, and over ten minutes hides a hung one.
+//
+// Zoho's highest edition (Ultimate) runs 25 calls at once per organization
+// and app; more than that is refused whatever the provider does.
 const (
-	maxMaxRetries     = 20
-	minRequestTimeout = time.Second
-	maxRequestTimeout = 10 * time.Minute
+	maxMaxConcurrentRequests = 25
+	maxMaxRetries            = 20
+	minRequestTimeout        = time.Second
+	maxRequestTimeout        = 10 * time.Minute
 )
 
 // parseMaxRetries reads max_retries from an environment variable.
@@ -25,6 +28,15 @@ func parseMaxRetries(s string) (int, error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > maxMaxRetries {
 		return 0, fmt.Errorf("%q is not a number of retries: use a whole number from 0 (no retries) to %d", s, maxMaxRetries)
+	}
+	return n, nil
+}
+
+// parseMaxConcurrentRequests reads max_concurrent_requests from an environment variable.
+func parseMaxConcurrentRequests(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > maxMaxConcurrentRequests {
+		return 0, fmt.Errorf("%q is not a number of concurrent requests: use a whole number from 1 to %d (Zoho's limit: 5 on the Free edition, up to 25 on Ultimate)", s, maxMaxConcurrentRequests)
 	}
 	return n, nil
 }
@@ -46,17 +58,18 @@ func parseDurationBetween(s string, minimum, maximum time.Duration) (time.Durati
 	return d, nil
 }
 
-// maxRetriesSetting applies the precedence HCL, environment, default.
-func maxRetriesSetting(value types.Int64) int {
+// intSetting applies the precedence HCL, environment, default to a whole
+// number setting; parse reads (and bounds) the environment's value.
+func intSetting(value types.Int64, envVar string, parse func(string) (int, error), fallback int) int {
 	if !value.IsNull() && !value.IsUnknown() {
 		return int(value.ValueInt64())
 	}
-	if v := os.Getenv(envMaxRetries); v != "" {
-		if n, err := parseMaxRetries(v); err == nil {
+	if v := envValue(envVar); v != "" {
+		if n, err := parse(v); err == nil {
 			return n
 		}
 	}
-	return zoho.DefaultMaxRetries
+	return fallback
 }
 
 // requestTimeoutSetting applies the precedence HCL, environment, default.

@@ -38,10 +38,52 @@ func baseURLValidator() validator.String {
 	return stringCheck{
 		summary:     "Invalid URL",
 		description: "value must be an https origin such as https://www.zohoapis.com (http only for loopback hosts)",
-		check: func(s string) error {
-			_, err := zoho.NormalizeBaseURL(s)
-			return err
-		},
+		check:       checkBaseURL,
+	}
+}
+
+func checkBaseURL(s string) error {
+	_, err := zoho.NormalizeBaseURL(s)
+	return err
+}
+
+// credentialValidator refuses, at plan time, a credential argument set to
+// an empty string or to a value with a control character (typically the
+// line break at the end of a file read with file()). An empty string is not
+// taken as "unset": falling back to the environment variable in silence
+// would authenticate as someone the configuration does not name. The error
+// never quotes the value, and is not attached to the attribute, because
+// Terraform would then print the configuration line and a secret written
+// there literally.
+func credentialValidator(attribute string) validator.String {
+	return credentialCheck{attribute: attribute}
+}
+
+type credentialCheck struct{ attribute string }
+
+var _ validator.String = credentialCheck{}
+
+func (v credentialCheck) Description(context.Context) string {
+	return "value must not be empty nor hold a line break or another control character"
+}
+
+func (v credentialCheck) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v credentialCheck) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	value := req.ConfigValue.ValueString()
+	if value == "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Empty Zoho credential",
+			fmt.Sprintf("%s is set to an empty string. Remove the argument (or set it to null) to take the value from the "+
+				"environment variable, or set the credential itself.", v.attribute))
+		return
+	}
+	if err := zoho.CheckHeaderValue(value); err != nil {
+		resp.Diagnostics.AddError("Invalid Zoho credential",
+			fmt.Sprintf("%s %s, which Zoho's servers cannot receive. A value read from a file usually ends with a line break: "+
+				"trim it, for example with trimspace(file(\"token.txt\")).", v.attribute, err))
 	}
 }
 
@@ -56,7 +98,7 @@ func apiVersionValidator() validator.String {
 func backupIDValidator() validator.String {
 	return stringCheck{
 		summary:     "Invalid Zoho backup id",
-		description: "value must be a Zoho backup id: decimal digits only",
+		description: "value must be a Zoho backup id: 1 to 19 decimal digits, not all zeros",
 		check:       zoho.ValidateBackupID,
 	}
 }

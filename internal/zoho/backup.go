@@ -12,8 +12,6 @@ type ActionResult struct {
 	Message string
 	// ID is details.id: the backup the action applied to.
 	ID string
-	// HTTPStatus is kept for logs: ALREADY_CANCELLED arrives as HTTP 400.
-	HTTPStatus int
 	// Attempts is how many times the request was sent (1 without retries).
 	Attempts int
 	// EarlierAttemptMayHaveActed is set when the request was retried after
@@ -55,7 +53,7 @@ func (c *Client) CancelBackup(ctx context.Context, id string) (ActionResult, err
 		return ActionResult{}, apiError(operation, resp)
 	}
 	result := ActionResult{
-		Code: env.Code, Message: env.Message, ID: id, HTTPStatus: resp.status,
+		Code: env.Code, Message: env.Message, ID: id,
 		Attempts: resp.attempts, EarlierAttemptMayHaveActed: resp.earlierAttemptMayHaveActed,
 	}
 	if detailID := detailString(env.Details, "id"); detailID != "" {

@@ -23,9 +23,28 @@ const (
 // default and maximum, so a year of history takes the fewest requests.
 const HistoryPerPage = 200
 
-// maxHistoryPages stops a server that always answers more_records = true
-// from keeping the client in a loop: a year of history is far shorter.
-const maxHistoryPages = 500
+// MaxHistoryPages bounds the history pages one read follows. Zoho keeps a
+// year of backup history, and an organization can schedule, run and cancel
+// only a few backups a week, so a real history is a page or two of
+// HistoryPerPage entries; a server that keeps saying more_records past this
+// is broken or hostile, and following it would spend the organization's
+// daily API credits (5,000 on the Free edition) one request at a time.
+const MaxHistoryPages = 10
+
+// LimitError is a loop over data the server controls (pages, entries) that
+// reached the bound the client puts on it: the read stops with this error
+// rather than follow the server further.
+type LimitError struct {
+	Operation string
+	// Bound names the bound and its value, e.g. "10 pages of 200 entries".
+	Bound string
+	// Why says what the server did to reach it.
+	Why string
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("%s: stopped at the provider's bound of %s: %s", e.Operation, e.Bound, e.Why)
+}
 
 // Requester is the CRM user behind a backup (requester) or a history entry (done_by).
 type Requester struct {
@@ -99,10 +118,14 @@ func (c *Client) GetBackupURLs(ctx context.Context) (*BackupURLs, error) {
 // HistoryPerPage entries while Zoho says more_records. maxEntries > 0 stops
 // once that many entries are read (and trims to it). A 204 is an empty history.
 func (c *Client) GetBackupHistory(ctx context.Context, maxEntries int) ([]HistoryEntry, error) {
+	const operation = "read backup history"
 	entries := []HistoryEntry{}
-	for page := 1; page <= maxHistoryPages; page++ {
+	for page := 1; page <= MaxHistoryPages; page++ {
 		items, more, err := c.backupHistoryPage(ctx, page)
 		if err != nil {
+			return nil, err
+		}
+		if err := checkHistoryPage(page, len(items)); err != nil {
 			return nil, err
 		}
 		entries = append(entries, items...)
@@ -116,7 +139,24 @@ func (c *Client) GetBackupHistory(ctx context.Context, maxEntries int) ([]Histor
 			return nil, fmt.Errorf("read backup history page %d: Zoho says more_records but the page lists no entries", page)
 		}
 	}
-	return nil, fmt.Errorf("read backup history: Zoho still says more_records after %d pages of %d entries; stopping", maxHistoryPages, HistoryPerPage)
+	return nil, &LimitError{
+		Operation: operation,
+		Bound:     fmt.Sprintf("%d pages of %d entries", MaxHistoryPages, HistoryPerPage),
+		Why:       fmt.Sprintf("Zoho still says more_records after %d entries, more than a year of backup history holds", len(entries)),
+	}
+}
+
+// checkHistoryPage holds a page to what was asked: at most HistoryPerPage
+// entries. With MaxHistoryPages, that bounds the entries a read keeps.
+func checkHistoryPage(page, count int) error {
+	if count <= HistoryPerPage {
+		return nil
+	}
+	return &LimitError{
+		Operation: fmt.Sprintf("read backup history page %d", page),
+		Bound:     fmt.Sprintf("%d entries per page", HistoryPerPage),
+		Why:       fmt.Sprintf("the page lists %d entries, more than the per_page the provider asked for", count),
+	}
 }
 
 // backupHistoryPage reads one page. A 204 is an empty last page.

@@ -67,6 +67,25 @@ func TestCancelBackupSendsDocumentedRequest(t *testing.T) {
 	}
 }
 
+// checkCancelAPIError: err is the *APIError of a cancellation, with the
+// code, status and excerpt wanted, saying what was being done.
+func checkCancelAPIError(t *testing.T, err error, status int, wantCode, wantExcerpt string) {
+	t.Helper()
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("want *APIError, got %T %v", err, err)
+	}
+	if apiErr.Code != wantCode || apiErr.HTTPStatus != status {
+		t.Errorf("got code %q status %d, want %q %d", apiErr.Code, apiErr.HTTPStatus, wantCode, status)
+	}
+	if apiErr.BodyExcerpt != wantExcerpt {
+		t.Errorf("excerpt %q, want %q", apiErr.BodyExcerpt, wantExcerpt)
+	}
+	if !strings.Contains(err.Error(), "cancel backup 4876876000001593003") {
+		t.Errorf("error %q does not say what was being done", err)
+	}
+}
+
 func TestCancelBackupEnvelopes(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -111,19 +130,7 @@ func TestCancelBackupEnvelopes(t *testing.T) {
 				}
 				return
 			}
-			var apiErr *APIError
-			if !errors.As(err, &apiErr) {
-				t.Fatalf("want *APIError, got %T %v", err, err)
-			}
-			if apiErr.Code != tt.wantCode || apiErr.HTTPStatus != tt.status {
-				t.Errorf("got code %q status %d, want %q %d", apiErr.Code, apiErr.HTTPStatus, tt.wantCode, tt.status)
-			}
-			if apiErr.BodyExcerpt != tt.wantExcerpt {
-				t.Errorf("excerpt %q, want %q", apiErr.BodyExcerpt, tt.wantExcerpt)
-			}
-			if !strings.Contains(err.Error(), "cancel backup 4876876000001593003") {
-				t.Errorf("error %q does not say what was being done", err)
-			}
+			checkCancelAPIError(t, err, tt.status, tt.wantCode, tt.wantExcerpt)
 		})
 	}
 }

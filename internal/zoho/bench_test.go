@@ -16,7 +16,9 @@ import (
 
 const benchBackupID = "4876876000001593003"
 
-// Every response shape the cancel call decodes (reference 1.5 and 2).
+// Every response shape the cancel call decodes: those of
+// https://www.zoho.com/crm/developer/docs/api/v8/cancel-backup.html and the
+// generic error envelopes of https://www.zoho.com/crm/developer/docs/api/v8/status-codes.html.
 var cancelResponses = []struct {
 	name   string
 	status int

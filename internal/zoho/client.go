@@ -49,6 +49,10 @@ type Config struct {
 	// reading the whole answer; 0 means DefaultRequestTimeout. The caller's
 	// context bounds the whole operation, retries included.
 	RequestTimeout time.Duration
+	// MaxConcurrentRequests is the most API calls the client has in flight
+	// at once (limiter.go); 0 means DefaultMaxConcurrentRequests. It adapts
+	// downward when Zoho answers 429.
+	MaxConcurrentRequests int
 	// Logf, if set, receives the client's log lines (such as each retry and
 	// its reason). The client has no logger of its own: the provider wires
 	// this to terraform-plugin-log, which masks secrets.
@@ -64,6 +68,7 @@ type Client struct {
 
 	retry          RetryPolicy
 	requestTimeout time.Duration
+	limiter        *concurrencyLimiter
 	logHook        func(ctx context.Context, msg string, fields map[string]any)
 }
 
@@ -98,7 +103,12 @@ func NewClient(cfg Config) (*Client, error) {
 	if requestTimeout <= 0 {
 		requestTimeout = DefaultRequestTimeout
 	}
+	maxConcurrent := cfg.MaxConcurrentRequests
+	if maxConcurrent <= 0 {
+		maxConcurrent = DefaultMaxConcurrentRequests
+	}
 	return &Client{
+		limiter:        newConcurrencyLimiter(maxConcurrent),
 		baseURL:        domain + "/crm/bulk/" + cfg.APIVersion,
 		tokens:         cfg.Tokens,
 		httpClient:     httpClient,
@@ -183,22 +193,32 @@ func isInvalidToken(resp *response) bool {
 }
 
 // doOnce sends one request and reads at most maxResponseBytes of the answer.
+// It holds one of the limiter's slots from sending the request to reading
+// the answer; getting the token comes first, outside the slot.
 func (c *Client) doOnce(ctx context.Context, operation, method, path string, query url.Values, body []byte) (*response, error) {
 	token, err := c.tokens.Token(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s: getting an access token: %w", operation, err)
 	}
+	if err := CheckHeaderValue(token); err != nil {
+		return nil, &TokenNotSendableError{Operation: operation, Reason: err.Error()}
+	}
 	req, err := c.newRequest(ctx, method, path, query, body, token)
 	if err != nil {
 		return nil, fmt.Errorf("%s: building the request: %w", operation, err)
 	}
-
+	held, err := c.limiter.acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", operation, err)
+	}
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
+		held.release(false)
 		return nil, fmt.Errorf("%s: %w", operation, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	held.release(resp.StatusCode == http.StatusTooManyRequests)
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading the HTTP %d response: %w", operation, resp.StatusCode, err)
 	}
@@ -209,14 +229,37 @@ func (c *Client) doOnce(ctx context.Context, operation, method, path string, que
 			BodyExcerpt: excerpt(data[:maxResponseBytes], token) + fmt.Sprintf(" (response larger than %d bytes; not read further)", maxResponseBytes),
 		}
 	}
-	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		return nil, &APIError{
-			Operation:   operation,
-			HTTPStatus:  resp.StatusCode,
-			BodyExcerpt: "redirect to " + redactURL(resp.Header.Get(refusedLocationHeader)) + " refused: the Zoho API never redirects; check api_domain",
-		}
+	if isRedirect(resp.StatusCode) {
+		return nil, &APIError{Operation: operation, HTTPStatus: resp.StatusCode, BodyExcerpt: refusedRedirect(resp.Header, "the Zoho API never redirects; check api_domain")}
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: data, token: token}, nil
+}
+
+// TokenNotSendableError is an access token that an HTTP header cannot carry
+// (a line break or another control character, typically a trailing newline
+// read from a file or a variable). net/http refuses such a header before
+// anything leaves the machine, so the request is never sent, and sending it
+// again could not help: it is reported at once, never retried.
+type TokenNotSendableError struct {
+	Operation string
+	// Reason says which character, and where, without quoting the token.
+	Reason string
+}
+
+func (e *TokenNotSendableError) Error() string {
+	return fmt.Sprintf("%s: nothing was sent: the access token %s, which an HTTP header cannot carry", e.Operation, e.Reason)
+}
+
+// CheckHeaderValue reports the first character of value that an HTTP header
+// field value cannot hold (RFC 9110 5.5: no control character but
+// horizontal tab), naming its position rather than quoting the value.
+func CheckHeaderValue(value string) error {
+	for i, r := range value {
+		if (r < 0x20 && r != '\t') || r == 0x7f {
+			return fmt.Errorf("holds the control character %U at byte %d of %d", r, i+1, len(value))
+		}
+	}
+	return nil
 }
 
 // newRequest builds the HTTP request for path (relative to the base URL),
@@ -278,12 +321,20 @@ func (t redirectRefusingTransport) RoundTrip(req *http.Request) (*http.Response,
 	return resp, err
 }
 
-// redactURL keeps a redirect target's scheme, host and path only: its query
-// could carry anything.
+func isRedirect(status int) bool { return status >= 300 && status < 400 }
+
+// refusedRedirect is the excerpt that reports a refused redirect: where it
+// pointed (redacted and bounded) and why following it is wrong.
+func refusedRedirect(header http.Header, why string) string {
+	return "redirect to " + redactURL(header.Get(refusedLocationHeader)) + " refused: " + why
+}
+
+// redactURL keeps a redirect target's scheme, host and path only (its query
+// could carry anything), bounded like any excerpt.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		return "an unreadable location"
 	}
-	return u.Scheme + "://" + u.Host + u.Path
+	return shorten(redact(u.Scheme+"://"+u.Host+u.Path), excerptBytes)
 }

@@ -17,7 +17,7 @@ const (
 
 var (
 	apiVersionPattern = regexp.MustCompile(`^v[0-9]+$`)
-	backupIDPattern   = regexp.MustCompile(`^[0-9]+$`)
+	backupIDPattern   = regexp.MustCompile(`^[0-9]{1,19}$`)
 )
 
 // ValidateAPIVersion reports whether v is a Zoho API version segment such as "v8".
@@ -28,12 +28,19 @@ func ValidateAPIVersion(v string) error {
 	return nil
 }
 
-// ValidateBackupID reports whether id looks like a Zoho backup id. Zoho ids are
-// decimal strings (19 digits today); checking early means a typo never costs an
-// API call.
+// ValidateBackupID reports whether id looks like a Zoho backup id: 1 to 19
+// decimal digits, not all zeros. Zoho's record ids are positive 64-bit
+// numbers written in decimal (19 digits today, such as
+// 4876876000001593003), so nothing longer or zero can name a backup;
+// checking early means a typo never costs an API call. The resource and
+// every other place that takes a backup id share this one check.
 func ValidateBackupID(id string) error {
-	if !backupIDPattern.MatchString(id) {
-		return fmt.Errorf("%q is not a Zoho backup id: ids are decimal digits only, such as 4876876000001593003", id)
+	const example = "4876876000001593003"
+	switch {
+	case !backupIDPattern.MatchString(id):
+		return fmt.Errorf("%q is not a Zoho backup id: ids are 1 to 19 decimal digits, such as %s", shorten(id, 40), example)
+	case strings.Trim(id, "0") == "":
+		return fmt.Errorf("%q is not a Zoho backup id: ids are never zero; use the id of a scheduled backup, such as %s", id, example)
 	}
 	return nil
 }
@@ -60,14 +67,14 @@ func NormalizeBaseURL(raw string) (string, error) {
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
 		return "", fmt.Errorf("%q must be a bare origin such as %q, without a path, query, fragment or credentials", raw, DefaultAPIDomain)
 	}
-	if u.Scheme == "http" && !IsLoopbackHost(u.Hostname()) {
+	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
 		return "", fmt.Errorf("%q uses plain http, which would send the access token in clear text: use https (plain http is accepted only for loopback hosts such as 127.0.0.1 and localhost)", raw)
 	}
 	return u.Scheme + "://" + u.Host, nil
 }
 
-// IsLoopbackHost reports whether host names this machine only.
-func IsLoopbackHost(host string) bool {
+// isLoopbackHost reports whether host names this machine only.
+func isLoopbackHost(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}

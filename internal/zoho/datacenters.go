@@ -19,8 +19,9 @@ type DataCenter struct {
 	APIDomain   string
 }
 
-// dataCenters is the table of the API reference, section 3.4, limited to the
-// rows whose CRM API domain Zoho itself documents (SDK and multi-DC pages).
+// dataCenters lists Zoho's data centres, limited to those whose CRM API
+// domain Zoho itself documents (its SDK's data-centre classes and
+// https://www.zoho.com/accounts/protocol/oauth/multi-dc.html).
 // UK, AE and SG are left out on purpose: their CRM API domains come only from
 // third-party code, and a guessed domain would send tokens to a host nobody
 // has confirmed belongs to Zoho. Users there set api_domain and accounts_url.

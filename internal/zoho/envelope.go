@@ -54,10 +54,10 @@ func apiError(operation string, resp *response) *APIError {
 	return &APIError{
 		Operation:  operation,
 		HTTPStatus: resp.status,
-		Code:       shorten(redact(env.Code, resp.token), maxCodeBytes),
-		Message:    shorten(redact(env.Message, resp.token), excerptBytes),
-		Status:     env.Status,
-		Details:    env.Details,
+		Code:       serverText(env.Code, maxCodeBytes, resp.token),
+		Message:    serverText(env.Message, excerptBytes, resp.token),
+		Status:     serverText(env.Status, maxCodeBytes, resp.token),
+		Details:    boundedDetails(env.Details, resp.token),
 	}
 }
 
@@ -68,9 +68,10 @@ const excerptBytes = 200
 // maxCodeBytes bounds a code: Zoho's longest is 26 characters.
 const maxCodeBytes = 64
 
-// tokenPattern matches Zoho OAuth tokens ("1000.<hex>.<hex>"), so that a body
-// echoing one (a proxy's debug page, say) never reaches a diagnostic.
-var tokenPattern = regexp.MustCompile(`\b1000\.[0-9a-fA-F]{8,}\.[0-9a-fA-F]{8,}\b`)
+// TokenPattern matches Zoho OAuth tokens ("1000.<hex>.<hex>"), so that a body
+// echoing one (a proxy's debug page, say) never reaches a diagnostic; the
+// provider masks its logs with it too.
+var TokenPattern = regexp.MustCompile(`\b1000\.[0-9a-fA-F]{8,}\.[0-9a-fA-F]{8,}\b`)
 
 // excerpt returns a short, single-line, valid UTF-8 and redacted excerpt of
 // body. Secrets are redacted before the cut, so a token straddling the cut
@@ -80,9 +81,28 @@ func excerpt(body []byte, secrets ...string) string {
 	if len(trimmed) == 0 {
 		return "(empty body)"
 	}
-	text := strings.ToValidUTF8(string(trimmed), "\uFFFD")
+	return serverText(string(trimmed), excerptBytes, secrets...)
+}
+
+// serverText makes a string a server sent fit for a diagnostic or a log:
+// one line of valid UTF-8, redacted, at most limit bytes. Empty stays empty.
+func serverText(text string, limit int, secrets ...string) string {
+	text = strings.ToValidUTF8(text, "\uFFFD")
 	text = redact(strings.Join(strings.Fields(text), " "), secrets...)
-	return shorten(text, excerptBytes)
+	return shorten(text, limit)
+}
+
+// maxDetailsBytes bounds the details object kept from an error answer:
+// Zoho's are a few fields (an id, a field name).
+const maxDetailsBytes = 1024
+
+// boundedDetails keeps details only when it is small and, once redacted,
+// still the same JSON: anything else is dropped rather than quoted.
+func boundedDetails(details json.RawMessage, secrets ...string) json.RawMessage {
+	if len(details) == 0 || len(details) > maxDetailsBytes || redact(string(details), secrets...) != string(details) {
+		return nil
+	}
+	return details
 }
 
 // shorten cuts text to at most limit bytes on a rune boundary, marking the cut.
@@ -104,5 +124,5 @@ func redact(text string, secrets ...string) string {
 			text = strings.ReplaceAll(text, secret, "[REDACTED]")
 		}
 	}
-	return tokenPattern.ReplaceAllString(text, "[REDACTED]")
+	return TokenPattern.ReplaceAllString(text, "[REDACTED]")
 }

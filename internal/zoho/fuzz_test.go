@@ -84,32 +84,46 @@ func FuzzDecodeCancelResponse(f *testing.F) {
 
 		result, err := client.CancelBackup(context.Background(), backupID)
 		if err == nil {
-			if result.Code != CodeSuccess && result.Code != CodeAlreadyCancelled {
-				t.Fatalf("HTTP %d %q accepted as %+v", status, body, result)
-			}
-			if result.Code == CodeSuccess && status >= 300 {
-				t.Fatalf("HTTP %d accepted as SUCCESS", status)
-			}
+			checkFuzzedSuccess(t, status, body, result)
 			return
 		}
-		var apiErr *APIError
-		if !errors.As(err, &apiErr) {
-			t.Fatalf("HTTP %d %q: want an *APIError, got %T %v", status, body, err, err)
-		}
-		msg := err.Error()
-		if apiErr.HTTPStatus != status || !strings.Contains(msg, "HTTP "+strconv.Itoa(status)) {
-			t.Fatalf("error %q does not name HTTP %d", msg, status)
-		}
-		// (A body may hold a fragment of the token; only a server that
-		// echoes the whole token could know it, and that is redacted.)
-		if strings.Contains(msg, testToken) {
-			t.Fatalf("error quotes the token: %q", msg)
-		}
-		if !utf8.ValidString(msg) || len(msg) > 1000 {
-			t.Fatalf("error is not short valid UTF-8 (%d bytes): %q", len(msg), msg)
-		}
-		if strings.ContainsAny(apiErr.BodyExcerpt, "\n\r") {
-			t.Fatalf("excerpt spans lines: %q", apiErr.BodyExcerpt)
-		}
+		checkFuzzedError(t, status, body, err)
 	})
+}
+
+// checkFuzzedSuccess: only a documented success is accepted, and SUCCESS
+// only with a 2xx status.
+func checkFuzzedSuccess(t *testing.T, status int, body []byte, result ActionResult) {
+	t.Helper()
+	if result.Code != CodeSuccess && result.Code != CodeAlreadyCancelled {
+		t.Fatalf("HTTP %d %q accepted as %+v", status, body, result)
+	}
+	if result.Code == CodeSuccess && status >= 300 {
+		t.Fatalf("HTTP %d accepted as SUCCESS", status)
+	}
+}
+
+// checkFuzzedError: any other answer is an *APIError that names the status,
+// never quotes the token, and is short, valid, single-line text.
+func checkFuzzedError(t *testing.T, status int, body []byte, err error) {
+	t.Helper()
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("HTTP %d %q: want an *APIError, got %T %v", status, body, err, err)
+	}
+	msg := err.Error()
+	if apiErr.HTTPStatus != status || !strings.Contains(msg, "HTTP "+strconv.Itoa(status)) {
+		t.Fatalf("error %q does not name HTTP %d", msg, status)
+	}
+	// (A body may hold a fragment of the token; only a server that
+	// echoes the whole token could know it, and that is redacted.)
+	if strings.Contains(msg, testToken) {
+		t.Fatalf("error quotes the token: %q", msg)
+	}
+	if !utf8.ValidString(msg) || len(msg) > 1000 {
+		t.Fatalf("error is not short valid UTF-8 (%d bytes): %q", len(msg), msg)
+	}
+	if strings.ContainsAny(apiErr.BodyExcerpt, "\n\r") {
+		t.Fatalf("excerpt spans lines: %q", apiErr.BodyExcerpt)
+	}
 }

@@ -13,8 +13,10 @@ import (
 	"time"
 )
 
-// Token-endpoint error codes (reference 3.1). Zoho answers them with HTTP 200
-// and an "error" key instead of OAuth's standard 400s.
+// Token-endpoint error codes of Zoho's accounts server
+// (https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html).
+// Zoho answers them with HTTP 200 and an "error" key instead of OAuth's
+// standard 400s.
 const (
 	// TokenErrorInvalidCode: the refresh token is wrong or revoked.
 	TokenErrorInvalidCode = "invalid_code"
@@ -86,6 +88,21 @@ type RefreshConfig struct {
 	Now func() time.Time
 }
 
+// Why not golang.org/x/oauth2: its refresh-token flow looks like a fit, but
+//   - its TokenSource.Token takes no context, so a refresh cannot be bounded
+//     by the resource's timeouts or stopped by Ctrl-C;
+//   - ReuseTokenSource serializes refreshes behind a sync.Mutex, whose wait
+//     cannot be cancelled either: twenty resources waiting on a slow
+//     accounts server would all outlive their timeouts;
+//   - it has no way to invalidate a token the API rejected (Zoho revokes
+//     the oldest token once a refresh token has 15 live ones), so a
+//     rejected token would be reused until its expiry;
+//   - with AuthStyleAutoDetect it probes the token endpoint twice (header,
+//     then form) when the first style fails, and every probe spends one of
+//     the 10 access tokens Zoho issues per refresh token in 10 minutes.
+// The source below is small and does exactly what Zoho
+// needs.
+
 // RefreshingTokenSource gets access tokens from a refresh token, lazily: the
 // first request that needs a token triggers the first refresh. It refreshes
 // at most once at a time however many requests wait (single flight), reuses
@@ -107,6 +124,9 @@ type RefreshingTokenSource struct {
 	// ends.
 	lock    chan struct{}
 	current AccessToken // guarded by lock
+	// refused is the accounts server's refusal, kept for the rest of the
+	// process (guarded by lock): see rememberRefusal.
+	refused error
 }
 
 var _ TokenSource = (*RefreshingTokenSource)(nil)
@@ -139,6 +159,9 @@ func NewRefreshingTokenSource(cfg RefreshConfig) (*RefreshingTokenSource, error)
 	if s.http == nil {
 		s.http = NewHTTPClient()
 	}
+	// The accounts server never redirects either: a redirect would carry
+	// the refresh token and the client secret to another host.
+	s.http = withRedirectsRefused(s.http)
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -176,8 +199,12 @@ func (s *RefreshingTokenSource) AccessToken(ctx context.Context) (AccessToken, e
 			return cached, nil
 		}
 	}
+	if s.refused != nil {
+		return AccessToken{}, s.refused
+	}
 	fresh, err := s.refresh(ctx)
 	if err != nil {
+		s.rememberRefusal(ctx, err)
 		return AccessToken{}, err
 	}
 	s.current = fresh
@@ -209,6 +236,29 @@ func (s *RefreshingTokenSource) Invalidate(ctx context.Context, token string) {
 	s.log(ctx, "Zoho rejected the access token before its expiry; it will be refreshed", nil)
 }
 
+// rememberRefusal keeps a refusal that asking again cannot change, so that
+// every later Token call of this process returns it without a request: one
+// bad credential costs one request, not one per resource. Terraform starts
+// the provider anew for each plan and apply, so a fixed credential is
+// picked up by the next run. Asking again would also make things worse:
+// each refusal counts against Zoho's 10 tokens per 10 minutes, and "Access
+// Denied" only gets longer. Kept: a documented error code (invalid_code,
+// invalid_client, invalid_client_secret, Access Denied and any other
+// "error" Zoho sends), a redirect, and any other 4xx answer. Not kept, so
+// retried as any request is: network failures, 5xx and 429 answers.
+func (s *RefreshingTokenSource) rememberRefusal(ctx context.Context, err error) {
+	var tokenErr *TokenError
+	if !errors.As(err, &tokenErr) {
+		return
+	}
+	transient := tokenErr.Code == "" && (tokenErr.HTTPStatus >= 500 || tokenErr.HTTPStatus == http.StatusTooManyRequests)
+	if transient {
+		return
+	}
+	s.refused = err
+	s.log(ctx, "Zoho's accounts server refused the refresh; this provider process will not ask again", map[string]any{"error": err.Error()})
+}
+
 func (s *RefreshingTokenSource) acquire(ctx context.Context) error {
 	select {
 	case s.lock <- struct{}{}:
@@ -231,7 +281,8 @@ type tokenAnswer struct {
 }
 
 // refresh asks the accounts server for a new access token:
-// POST {accounts}/oauth/v2/token with a form body (reference 3.1).
+// POST {accounts}/oauth/v2/token with a form body, as
+// https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html documents.
 func (s *RefreshingTokenSource) refresh(ctx context.Context) (AccessToken, error) {
 	form := url.Values{
 		"grant_type":    {"refresh_token"},
@@ -260,6 +311,10 @@ func (s *RefreshingTokenSource) refresh(ctx context.Context) (AccessToken, error
 	if err != nil {
 		return AccessToken{}, fmt.Errorf("refreshing the Zoho access token: reading the HTTP %d response: %w", resp.StatusCode, err)
 	}
+	if isRedirect(resp.StatusCode) {
+		return AccessToken{}, &TokenError{HTTPStatus: resp.StatusCode, TokenURL: s.tokenURL,
+			BodyExcerpt: refusedRedirect(resp.Header, "Zoho's accounts server never redirects; check accounts_url (or data_center)")}
+	}
 	token, err := s.parseTokenAnswer(resp.StatusCode, body, started)
 	if err != nil {
 		return AccessToken{}, err
@@ -279,11 +334,13 @@ func (s *RefreshingTokenSource) parseTokenAnswer(status int, body []byte, issued
 		return AccessToken{}, &TokenError{HTTPStatus: status, TokenURL: s.tokenURL, BodyExcerpt: excerpt(body, s.creds.secrets()...)}
 	}
 	if answer.AccessToken == "" {
+		// Both strings are quoted in diagnostics and logs, and a broken or
+		// hostile server may echo the form back in them: redact and bound.
 		return AccessToken{}, &TokenError{
 			HTTPStatus:  status,
 			TokenURL:    s.tokenURL,
-			Code:        answer.Error,
-			Description: redact(answer.ErrorDescription, s.creds.secrets()...),
+			Code:        serverText(answer.Error, maxCodeBytes, s.creds.secrets()...),
+			Description: serverText(answer.ErrorDescription, excerptBytes, s.creds.secrets()...),
 		}
 	}
 	lifetime := tokenLifetime(answer)
@@ -295,7 +352,7 @@ func (s *RefreshingTokenSource) parseTokenAnswer(status int, body []byte, issued
 	}, nil
 }
 
-// tokenLifetime reads both forms the reference documents: the modern
+// tokenLifetime reads both forms Zoho's token answers take: the modern
 // {"expires_in": seconds} and the legacy {"expires_in_sec": seconds,
 // "expires_in": milliseconds}. Without a usable value, Zoho's documented
 // lifetime of one hour applies.
@@ -336,17 +393,3 @@ func (e *TokenError) Error() string {
 	}
 	return msg
 }
-
-// TokenErrorCode returns the token endpoint's error code when err is (or
-// wraps) a *TokenError.
-func TokenErrorCode(err error) string {
-	var tokenErr *TokenError
-	if errors.As(err, &tokenErr) {
-		return tokenErr.Code
-	}
-	return ""
-}
-
-// TokenPattern matches anything shaped like a Zoho OAuth token, for callers
-// that mask logs.
-var TokenPattern = tokenPattern

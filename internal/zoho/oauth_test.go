@@ -147,8 +147,8 @@ func TestRefreshErrorsAreTypedAndRedacted(t *testing.T) {
 			if !errors.As(err, &tokenErr) {
 				t.Fatalf("want a *TokenError, got %v", err)
 			}
-			if TokenErrorCode(err) != tt.wantCode || tokenErr.HTTPStatus != tt.status {
-				t.Errorf("code %q status %d, want %q %d", TokenErrorCode(err), tokenErr.HTTPStatus, tt.wantCode, tt.status)
+			if tokenErr.Code != tt.wantCode || tokenErr.HTTPStatus != tt.status {
+				t.Errorf("code %q status %d, want %q %d", tokenErr.Code, tokenErr.HTTPStatus, tt.wantCode, tt.status)
 			}
 			if !strings.Contains(err.Error(), tt.wantText) {
 				t.Errorf("error %q does not contain %q", err, tt.wantText)

@@ -17,19 +17,27 @@ import (
 	"time"
 )
 
-// Retries are a small loop of our own rather than go-retryablehttp, because
-// what this client needs is exactly what that library does not do:
-//   - the retry decision depends on the request (a PUT cancel may be sent
+// Retries are a small loop of our own rather than hashicorp/go-retryablehttp,
+// for reasons that hold for this client in particular:
+//   - retryablehttp calls CloseIdleConnections() on the HTTP client whenever
+//     it gives up or a request's context ends. This client shares one
+//     http.Client (and its kept-alive connections) across every resource of
+//     a provider process, so one resource's Ctrl-C, timeout or exhausted
+//     retries would drop the connections every other resource is using, and
+//     each would pay a new TCP and TLS handshake.
+//   - The diagnostics need typed outcomes, which retryablehttp reduces to an
+//     error string: how many attempts were made, whether an earlier attempt
+//     may have acted (a lost answer to a cancellation, a schedule that must
+//     not be sent twice), and which limit ended the retries (max_retries,
+//     the operation's timeouts, Ctrl-C, a Retry-After past the deadline).
+//     RetryError, ErrMayHaveActed and AttemptTimeoutError carry them.
+//   - The retry decision depends on the request (a PUT cancel may be sent
 //     again after any transient failure, a POST schedule only after failures
-//     Zoho cannot have acted on), while retryablehttp's policy ignores the
-//     method;
-//   - a Retry-After header must be capped (retryablehttp honours it uncapped);
-//   - each attempt is bounded by its own timeout and reads the body through
-//     the client's own bounded, redirect-refusing single attempt (sendOnce),
-//     which retryablehttp would wrap in a second HTTP client;
-//   - each retry is logged through Config.Logf with its reason, and waits
-//     end the moment the caller's context is done.
-// The loop is under a hundred lines; the policy is unit tested below it.
+//     Zoho cannot have acted on), and a Retry-After is capped.
+//   - The token refresh on INVALID_TOKEN happens inside an attempt
+//     (doWithFreshToken), so that a rejected token costs one refresh and one
+//     resend, not a retry with its backoff.
+// The policy is unit tested in retry_test.go.
 
 // Defaults of the retry policy and the per-attempt timeout. Zoho documents
 // no Retry-After header, so the backoff alone must ride out a short
@@ -182,7 +190,7 @@ func classifyResponse(resp *response, now time.Time) (failure, bool) {
 		reason:      "HTTP " + strconv.Itoa(status),
 	}
 	if env, ok := parseEnvelope(resp.body); ok {
-		f.reason += " " + env.Code
+		f.reason += " " + serverText(env.Code, maxCodeBytes, resp.token)
 	}
 	if after, ok := parseRetryAfter(resp.header.Get("Retry-After"), now); ok {
 		f.retryAfter = after
@@ -269,6 +277,10 @@ type RetryError struct {
 	// (context.DeadlineExceeded or context.Canceled), or nil when the
 	// retries were used up.
 	Stopped error
+	// RetryAfter is the wait Zoho asked for (Retry-After, before the
+	// client's cap) when it reached past the operation's deadline, so the
+	// client stopped at once rather than sleep for nothing; else 0.
+	RetryAfter time.Duration
 }
 
 func (e *RetryError) Error() string {
@@ -295,69 +307,129 @@ func (e *RetryError) Unwrap() []error {
 // transient failure that could not be retried away; then the error is a
 // *RetryError (or, with retries disabled, the response is returned as is, so
 // the caller reports it like any other answer).
+//
+// Each round is three steps: classifyAttempt says what the attempt was (a
+// success, a permanent answer, a transient failure and whether Zoho can have
+// acted on it); decide says whether to return it, stop with a typed error,
+// or retry; waitToRetry waits out the backoff unless the deadline or a
+// cancellation comes first.
 func (c *Client) sendWithRetries(ctx context.Context, operation string, scope retryScope, attempt func(context.Context) (*response, error)) (*response, error) {
-	mayHaveActed := false
-	var previous error // the last attempt's failure, for when ctx ends the next one
-	for attempts := 1; ; attempts++ {
+	state := retryState{operation: operation, scope: scope}
+	for state.attempts = 1; ; state.attempts++ {
 		resp, err := c.attemptWithTimeout(ctx, operation, attempt)
-		var fail failure
-		failed := err != nil
-		if failed {
-			fail = classifyError(err)
-		} else {
-			fail, failed = classifyResponse(resp, time.Now())
+		outcome := classifyAttempt(operation, resp, err)
+		resp, retry, err := c.decide(ctx, outcome, &state)
+		if !retry {
+			return resp, err
 		}
-		if failed && resp != nil {
-			err = apiError(operation, resp)
-		}
-		if failed && ctx.Err() != nil {
-			// Ctrl-C or the operation's deadline: stop at once. (An answer
-			// that is a success is still returned: Zoho has acted on it.)
-			// An attempt cut short says nothing about Zoho; the one before
-			// it, if any, says why the operation needed retries.
-			if resp == nil && previous != nil {
-				err = previous
-			}
-			return nil, &RetryError{Operation: operation, Attempts: attempts, Last: err, Stopped: ctx.Err()}
-		}
-		retryable := failed && fail.transient && (scope == retryTransient || fail.unprocessed)
-		if failed && fail.transient && !retryable && resp == nil {
-			// Say why a transient failure was not retried: the caller
-			// must tell the user to check before sending it again.
-			err = fmt.Errorf("%w (%w)", err, ErrMayHaveActed)
-		}
-		if !retryable || c.retry.MaxRetries == 0 {
-			if resp != nil {
-				resp.attempts, resp.earlierAttemptMayHaveActed = attempts, mayHaveActed
-				return resp, nil
-			}
+		if err := c.waitToRetry(ctx, outcome, &state); err != nil {
 			return nil, err
 		}
-		if attempts > c.retry.MaxRetries {
-			return nil, &RetryError{Operation: operation, Attempts: attempts, Last: err}
+	}
+}
+
+// attemptOutcome is one attempt, classified.
+type attemptOutcome struct {
+	resp *response
+	// err is the attempt's error, or the *APIError of a failed answer.
+	err    error
+	failed bool
+	fail   failure
+}
+
+// classifyAttempt classifies what one attempt returned.
+func classifyAttempt(operation string, resp *response, err error) attemptOutcome {
+	if err != nil {
+		return attemptOutcome{err: err, failed: true, fail: classifyError(err)}
+	}
+	fail, failed := classifyResponse(resp, time.Now())
+	outcome := attemptOutcome{resp: resp, failed: failed, fail: fail}
+	if failed {
+		outcome.err = apiError(operation, resp)
+	}
+	return outcome
+}
+
+// retryState is what the loop carries from one attempt to the next.
+type retryState struct {
+	operation string
+	scope     retryScope
+	attempts  int
+	// mayHaveActed is set once an attempt failed in a way Zoho may have
+	// acted on (retry.go's retryUnprocessed explains which).
+	mayHaveActed bool
+	// previous is the last failure, for when ctx ends the next attempt.
+	previous error
+}
+
+// decide says what follows an attempt: return its answer or error to the
+// caller (retry false, with resp or err), stop with a typed *RetryError, or
+// retry (retry true).
+func (c *Client) decide(ctx context.Context, outcome attemptOutcome, state *retryState) (resp *response, retry bool, err error) {
+	if outcome.failed && ctx.Err() != nil {
+		// Ctrl-C or the operation's deadline: stop at once. (An answer
+		// that is a success is still returned: Zoho has acted on it.) An
+		// attempt cut short says nothing about Zoho; the one before it, if
+		// any, says why the operation needed retries.
+		last := outcome.err
+		if outcome.resp == nil && state.previous != nil {
+			last = state.previous
 		}
-		mayHaveActed = mayHaveActed || !fail.unprocessed
-		previous = err
-		wait := c.retry.backoff(attempts, fail.retryAfter)
-		c.logf(ctx, "Retrying Zoho API request", map[string]any{
-			"operation":   operation,
-			"attempt":     attempts,
-			"max_retries": c.retry.MaxRetries,
-			"reason":      fail.reason,
-			"wait":        wait.String(),
-		})
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			// Waiting would end after the deadline: report now rather than
-			// sleep for nothing.
-			return nil, &RetryError{Operation: operation, Attempts: attempts, Last: err, Stopped: context.DeadlineExceeded}
-		}
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return nil, &RetryError{Operation: operation, Attempts: attempts, Last: err, Stopped: ctx.Err()}
-		case <-timer.C:
-		}
+		return nil, false, &RetryError{Operation: state.operation, Attempts: state.attempts, Last: last, Stopped: ctx.Err()}
+	}
+	retryable := outcome.failed && outcome.fail.transient && (state.scope == retryTransient || outcome.fail.unprocessed)
+	if !retryable || c.retry.MaxRetries == 0 {
+		return returned(outcome, retryable, state)
+	}
+	if state.attempts > c.retry.MaxRetries {
+		return nil, false, &RetryError{Operation: state.operation, Attempts: state.attempts, Last: outcome.err}
+	}
+	state.mayHaveActed = state.mayHaveActed || !outcome.fail.unprocessed
+	state.previous = outcome.err
+	return nil, true, nil
+}
+
+// returned hands an attempt that is not retried to the caller: an answer
+// with how it was obtained, or an error. A transient failure that was not
+// retried because Zoho may have acted on it says so (ErrMayHaveActed): the
+// caller must tell the user to check before sending it again.
+func returned(outcome attemptOutcome, retryable bool, state *retryState) (*response, bool, error) {
+	if outcome.resp != nil {
+		outcome.resp.attempts, outcome.resp.earlierAttemptMayHaveActed = state.attempts, state.mayHaveActed
+		return outcome.resp, false, nil
+	}
+	if outcome.failed && outcome.fail.transient && !retryable {
+		return nil, false, fmt.Errorf("%w (%w)", outcome.err, ErrMayHaveActed)
+	}
+	return nil, false, outcome.err
+}
+
+// waitToRetry logs the retry and waits its backoff. It returns a
+// *RetryError instead when the wait would end past ctx's deadline (at once,
+// rather than sleep for nothing, saying how long Zoho asked to wait) or ctx
+// ends during it.
+func (c *Client) waitToRetry(ctx context.Context, outcome attemptOutcome, state *retryState) error {
+	wait := c.retry.backoff(state.attempts, outcome.fail.retryAfter)
+	c.logf(ctx, "Retrying Zoho API request", map[string]any{
+		"operation":   state.operation,
+		"attempt":     state.attempts,
+		"max_retries": c.retry.MaxRetries,
+		"reason":      outcome.fail.reason,
+		"wait":        wait.String(),
+	})
+	stopped := &RetryError{Operation: state.operation, Attempts: state.attempts, Last: outcome.err}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+		stopped.Stopped, stopped.RetryAfter = context.DeadlineExceeded, outcome.fail.retryAfter
+		return stopped
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		stopped.Stopped = ctx.Err()
+		return stopped
+	case <-timer.C:
+		return nil
 	}
 }
 

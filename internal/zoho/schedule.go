@@ -49,5 +49,5 @@ func (c *Client) ScheduleBackup(ctx context.Context, rule string) (ActionResult,
 			BodyExcerpt: excerpt(resp.body, resp.token) + " (SUCCESS without a backup id in details.id)",
 		}
 	}
-	return ActionResult{Code: env.Code, Message: env.Message, ID: id, HTTPStatus: resp.status}, nil
+	return ActionResult{Code: env.Code, Message: env.Message, ID: id}, nil
 }
