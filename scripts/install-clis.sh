@@ -41,52 +41,43 @@ module_copy() {
 	chmod -R u+w "$dest"
 }
 
-build_terraform() {
-	local out="$cache/terraform-$TERRAFORM_VERSION/terraform" src="$cache/src/terraform-$TERRAFORM_VERSION"
+# cached_build NAME VERSION MODULE PACKAGE VERSION_PKG [PREPARE]: prints the
+# path of NAME's binary, building it first if the cache lacks it. PREPARE,
+# if given, is run on the source folder before the build.
+cached_build() {
+	local name="$1" version="$2" module="$3" package="$4" version_pkg="$5" prepare="${6:-}"
+	local out="$cache/$name-$version/$name" src="$cache/src/$name-$version"
 	if [[ -x "$out" ]]; then
 		echo "$out"
 		return 0
 	fi
-	log "building Terraform $TERRAFORM_VERSION into $out (about 3 minutes on a fresh machine)"
+	log "building $name $version into $out (minutes on a fresh machine)"
 	local start=$SECONDS
 	mkdir -p "$cache/src" "$(dirname "$out")"
-	module_copy github.com/hashicorp/terraform "v$TERRAFORM_VERSION" "$src"
-	local backends="azure consul cos gcs kubernetes oci oss pg s3" b
-	for b in $backends; do
-		# go.mod: the require line and the replace line of each missing module.
-		sed -i "\#github.com/hashicorp/terraform/internal/backend/remote-state/$b #d" "$src/go.mod"
-	done
-	sed -i '\#github.com/hashicorp/terraform/internal/legacy #d' "$src/go.mod"
-	# init.go: the imports and the registrations of the missing backends.
-	local init="$src/internal/backend/init/init.go"
-	sed -i -E \
-		-e '/backend(Azure|Consul|Cos|GCS|Kubernetes|OCI|OSS|Pg|S3) "github.com/d' \
-		-e '/"(azurerm|consul|cos|gcs|kubernetes|oss|pg|s3|oci)": +func\(\)/d' \
-		"$init"
+	module_copy "$module" "v$version" "$src"
+	[[ -z "$prepare" ]] || "$prepare" "$src"
 	(cd "$src" && GOFLAGS=-mod=mod go build -trimpath \
-		-ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" -o "$out.tmp" .)
+		-ldflags "-s -w -X $version_pkg.dev=no" -o "$out.tmp" "$package")
 	mv "$out.tmp" "$out"
 	rm -rf "$src"
 	log "built $(TF_CLI_CONFIG_FILE= "$out" version | head -n 1) in $((SECONDS - start))s"
 	echo "$out"
 }
 
-build_tofu() {
-	local out="$cache/tofu-$TOFU_VERSION/tofu" src="$cache/src/tofu-$TOFU_VERSION"
-	if [[ -x "$out" ]]; then
-		echo "$out"
-		return 0
-	fi
-	log "building OpenTofu $TOFU_VERSION into $out (about 5 minutes on a fresh machine)"
-	local start=$SECONDS
-	mkdir -p "$cache/src" "$(dirname "$out")"
-	module_copy github.com/opentofu/opentofu "v$TOFU_VERSION" "$src"
-	(cd "$src" && go build -trimpath \
-		-ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" -o "$out.tmp" ./cmd/tofu)
-	mv "$out.tmp" "$out"
-	rm -rf "$src"
-	log "built $(TF_CLI_CONFIG_FILE= "$out" version | head -n 1) in $((SECONDS - start))s"
-	echo "$out"
+# without_missing_backends SRC: drops from Terraform's source the remote-state
+# backends whose modules its module zip lacks (see the header).
+without_missing_backends() {
+	local src="$1" b
+	for b in azure consul cos gcs kubernetes oci oss pg s3; do
+		# go.mod: the require line and the replace line of each missing module.
+		sed -i "\#github.com/hashicorp/terraform/internal/backend/remote-state/$b #d" "$src/go.mod"
+	done
+	sed -i '\#github.com/hashicorp/terraform/internal/legacy #d' "$src/go.mod"
+	# init.go: the imports and the registrations of the missing backends.
+	sed -i -E \
+		-e '/backend(Azure|Consul|Cos|GCS|Kubernetes|OCI|OSS|Pg|S3) "github.com/d' \
+		-e '/"(azurerm|consul|cos|gcs|kubernetes|oss|pg|s3|oci)": +func\(\)/d' \
+		"$src/internal/backend/init/init.go"
 }
 
 clis=("$@")
@@ -95,8 +86,14 @@ if [[ ${#clis[@]} -eq 0 ]]; then
 fi
 for cli in "${clis[@]}"; do
 	case "$cli" in
-		"terraform-$TERRAFORM_VERSION") build_terraform ;;
-		"tofu-$TOFU_VERSION") build_tofu ;;
+		"terraform-$TERRAFORM_VERSION")
+			cached_build terraform "$TERRAFORM_VERSION" github.com/hashicorp/terraform . \
+				github.com/hashicorp/terraform/version without_missing_backends
+			;;
+		"tofu-$TOFU_VERSION")
+			cached_build tofu "$TOFU_VERSION" github.com/opentofu/opentofu ./cmd/tofu \
+				github.com/opentofu/opentofu/version
+			;;
 		*)
 			log "unknown CLI '$cli' (known: terraform-$TERRAFORM_VERSION tofu-$TOFU_VERSION)"
 			exit 2

@@ -87,8 +87,8 @@ func TestAccHardening_credentialWithLineBreakFailsAtPlan(t *testing.T) {
 	srv := newEmulator(t)
 	for attribute, config := range map[string]string{
 		"access_token":  providerBlock(srv.URL(), testToken+"\n"),
-		"refresh_token": refreshProviderBlockWith(srv.URL(), testClientID, testClientSecret, testRefreshToken+"\n"),
-		"client_secret": refreshProviderBlockWith(srv.URL(), testClientID, "\t"+testClientSecret+"\r\n", testRefreshToken),
+		"refresh_token": selfClientProviderBlock(srv.URL(), testClientID, testClientSecret, testRefreshToken+"\n"),
+		"client_secret": selfClientProviderBlock(srv.URL(), testClientID, "\t"+testClientSecret+"\r\n", testRefreshToken),
 	} {
 		t.Run(attribute, func(t *testing.T) {
 			parallelAcceptanceTest(t, resource.TestCase{
@@ -102,19 +102,6 @@ func TestAccHardening_credentialWithLineBreakFailsAtPlan(t *testing.T) {
 		})
 	}
 	t.Cleanup(func() { wantNoRequests(t, srv) })
-}
-
-// refreshProviderBlockWith is refreshProviderBlock with given credentials.
-func refreshProviderBlockWith(url, clientID, clientSecret, refreshToken string) string {
-	return fmt.Sprintf(`
-provider "zohocrm" {
-  api_domain    = %q
-  accounts_url  = %q
-  client_id     = %q
-  client_secret = %q
-  refresh_token = %q
-}
-`, url, url, clientID, clientSecret, refreshToken)
 }
 
 // TestAccHardening_environmentCredentialsAreTrimmed: defect 3. Credentials

@@ -280,10 +280,7 @@ func TestAccResilience_hundredCancellationsUnderConcurrencyLimit(t *testing.T) {
 	t.Parallel()
 	const count, limit = 100, 5
 	srv := newEmulator(t)
-	ids := make([]string, count)
-	for i := range ids {
-		ids[i] = srv.SeedBackup("SCHEDULED", "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR").ID
-	}
+	ids := seedBackups(srv, count)
 	srv.ResetRequests()
 	srv.SetConcurrencyLimit(limit)
 	// Each answer takes 50 ms, as a real API call does, so calls overlap.
@@ -351,10 +348,7 @@ func TestAccResilience_twoHundredCancellationsAtParallelismFifty(t *testing.T) {
 	t.Parallel()
 	const count, limit, maxThrottled = 200, 5, 20
 	srv := newEmulator(t)
-	ids := make([]string, count)
-	for i := range ids {
-		ids[i] = srv.SeedBackup("SCHEDULED", "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR").ID
-	}
+	ids := seedBackups(srv, count)
 	srv.ResetRequests()
 	srv.SetConcurrencyLimit(limit)
 	srv.InjectFault(emulator.Fault{Times: -1, PassThrough: true, Delay: 300 * time.Millisecond})
