@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -113,29 +114,23 @@ func TestProtocol_cancelActionFailures(t *testing.T) {
 	}
 }
 
-// An action_trigger on a terraform_data holding the backup id cancels the
-// backup when the terraform_data is created (one PUT); the next apply, with
-// nothing to replace, makes no request at all.
+// cancelActionExample is the published example of zohocrm_backup_cancel,
+// which TestAccBackupCancelAction_trigger applies as it is.
+const cancelActionExample = "../../examples/actions/zohocrm_backup_cancel/action.tf"
+
+// The published example applies as documented: its action_trigger on a
+// terraform_data holding the latest backup's id cancels that backup when the
+// terraform_data is created (one PUT, the example's other action is never
+// invoked); the next apply, with nothing to replace, writes nothing: its
+// only requests are the data source's reads of GET /backup.
 func TestAccBackupCancelAction_trigger(t *testing.T) {
+	example, err := os.ReadFile(cancelActionExample)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := newEmulator(t)
 	id := srv.SeedBackup(emulator.StatusScheduled, "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO").ID
-	config := providerBlock(srv.URL(), testToken) + fmt.Sprintf(`
-resource "terraform_data" "latest_backup" {
-  input = %[1]q
-  lifecycle {
-    action_trigger {
-      events  = [after_create]
-      actions = [action.zohocrm_backup_cancel.latest]
-    }
-  }
-}
-
-action "zohocrm_backup_cancel" "latest" {
-  config {
-    backup_id = %[1]q
-  }
-}
-`, id)
+	config := providerBlock(srv.URL(), testToken) + string(example)
 	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
@@ -143,8 +138,7 @@ action "zohocrm_backup_cancel" "latest" {
 			{
 				Config: config,
 				Check: resource.ComposeTestCheckFunc(
-					checkRequestCount(srv, 1),
-					checkCancelCount(srv, id, 1),
+					checkWrites(srv, "PUT "+cancelPath(id)),
 					checkBackupStatus(srv, id, emulator.StatusStopped),
 				),
 			},
@@ -153,7 +147,7 @@ action "zohocrm_backup_cancel" "latest" {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectEmptyPlan(),
 				}},
-				Check: checkRequestCount(srv, 1),
+				Check: checkWrites(srv, "PUT "+cancelPath(id)),
 			},
 		},
 	})
