@@ -39,6 +39,8 @@ type options struct {
 	seedRRule       string
 	readyFile       string
 	quota           int
+	limitCode       string
+	purchased       int
 	notFoundNested  bool
 	permissionsNeed bool
 	latency         time.Duration
@@ -102,7 +104,10 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	fs.StringVar(&o.seed, "seed", "", "seed one backup in this `status` (e.g. SCHEDULED); empty seeds none")
 	fs.StringVar(&o.seedRRule, "seed-rrule", defaultSeedRRule, "`rrule` of the seeded backup")
 	fs.StringVar(&o.readyFile, "ready-file", "", "once listening, write {url, backup_id, pid} JSON to this `path`")
-	fs.IntVar(&o.quota, "quota", 4, "backups allowed per month before LIMIT_EXCEEDED (negative: unlimited)")
+	fs.IntVar(&o.quota, "quota", 4, "backups allowed per month before the monthly-limit error (negative: unlimited)")
+	fs.StringVar(&o.limitCode, "limit-code", emulator.CodeLimitReached, "`code` of the monthly-limit error: "+
+		emulator.CodeLimitReached+" (as Zoho's SDK declares) or "+emulator.CodeLimitExceeded+" (as Zoho's docs say)")
+	fs.IntVar(&o.purchased, "purchased-backups", 0, "extra backups the organization has bought, reported as count in history entries")
 	fs.BoolVar(&o.notFoundNested, "resource-not-found-nested", false, "answer RESOURCE_NOT_FOUND nested under \"backup\" instead of top-level")
 	fs.BoolVar(&o.permissionsNeed, "permissions-needed-key", false, "use details.permissions_needed instead of details.permissions in NO_PERMISSION")
 	fs.DurationVar(&o.latency, "latency", 0, "delay every API answer by this `duration` (e.g. 50ms), to model the network round trip to Zoho")
@@ -113,6 +118,9 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if o.limitCode != emulator.CodeLimitReached && o.limitCode != emulator.CodeLimitExceeded {
+		return o, fmt.Errorf("-limit-code must be %s or %s, not %q", emulator.CodeLimitReached, emulator.CodeLimitExceeded, o.limitCode)
 	}
 	return o, nil
 }
@@ -145,6 +153,8 @@ func run(ctx context.Context, o options, logger *log.Logger) error {
 	srv := emulator.New(append([]emulator.Option{
 		emulator.WithLogger(logger),
 		emulator.WithMonthlyQuota(o.quota),
+		emulator.WithLimitCode(o.limitCode),
+		emulator.WithPurchasedBackups(o.purchased),
 		emulator.WithResourceNotFoundNested(o.notFoundNested),
 		emulator.WithPermissionsNeededKey(o.permissionsNeed),
 	}, network...)...)

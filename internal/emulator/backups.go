@@ -273,7 +273,7 @@ func (s *Server) schedule(c *call) response {
 		return errAlreadyScheduled(active.ID)
 	}
 	if !s.quotaLeft() {
-		return errLimitExceeded()
+		return errMonthlyLimit(s.cfg.limitCode)
 	}
 	b := s.createBackup(rule, parsed)
 	if parsed == nil {

@@ -10,7 +10,8 @@
 //
 //   - Schedule Data Backup, POST /backup: the rrule subset (FREQ WEEKLY or
 //     MONTHLY, INTERVAL, BYDAY or BYMONTHDAY), the SCHEDULED status, the
-//     monthly quota (LIMIT_EXCEEDED) and BACKUP_ALREADY_SCHEDULED.
+//     monthly quota (LIMIT_EXCEEDED on this page; see below) and
+//     BACKUP_ALREADY_SCHEDULED.
 //     https://www.zoho.com/crm/developer/docs/api/v8/schedule-data-backup.html
 //   - Get Data Backup Details, GET /backup, and its statuses SCHEDULED,
 //     INPROGRESS, COMPLETED, FAILED and STOPPED.
@@ -35,6 +36,13 @@
 //     token per 10 minutes, then "Access Denied"):
 //     https://www.zoho.com/crm/developer/docs/api/v8/token-validity.html and
 //     https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html
+//
+// Zoho's official Node.js SDK for v8 (@zohocrm/nodejs-sdk-8.0 2.0.0, its
+// backup module and lib/config/json_details.json) is the nearest thing to
+// Zoho's own word on the wire format: the keys and types of every object and
+// the codes its error type declares. make conformance (conformance/) runs
+// that SDK against the emulator and fails on any key the SDK would drop, any
+// value of another type than it declares, and any code outside its list.
 //
 // Zoho's v8 sample responses could not all be read; the v7 pages of the same
 // names (https://www.zoho.com/crm/developer/docs/api/v7/) carry full samples,
@@ -69,6 +77,29 @@
 //   - WithTokenThrottleStatus: the HTTP status of the token endpoint's
 //     "Access Denied" throttle answer. Zoho's Kaizen #43 community post says
 //     200 (the default); a third-party client records 400.
+//   - WithLimitCode: the code of the monthly-limit error. Zoho's SDK declares
+//     LIMIT_REACHED (the default) and not LIMIT_EXCEEDED, which the Schedule
+//     Data Backup page names; which one Zoho sends has not been seen. Where
+//     the docs and the SDK disagree like this, the default follows the SDK
+//     and the documented form is the option.
+//
+// Zoho's docs describe these keys without settling their values; the
+// emulator's choices, which the SDK's types allow:
+//
+//   - History file_name: null, except on the entry of a completed run, which
+//     names the run's first ZIP file: the last path segment of its first data
+//     link (Data_001.zip), else of its first attachment link. The docs say
+//     only "the name of the zip file available for download".
+//   - History count: a whole number on every entry, the extra backups the
+//     organization has purchased ("the number of backups purchased" in the
+//     docs); 0 unless WithPurchasedBackups says otherwise. The emulator logs
+//     no "purchased" events and does not raise the monthly quota for them,
+//     because Zoho does not document how purchases and the quota interact.
+//   - INVALID_DATA for a bad page or per_page of GET /backup/history names
+//     the parameter with the details keys the SDK models for errors, api_name
+//     and json_path ({"api_name":"page","json_path":"$.page"}), as the rrule
+//     error does; the SDK keeps only id, api_name and json_path, so another
+//     key (param_name, say) would be dropped by Zoho's own client.
 //
 // Three more gaps have one answer each, with no option: the 429
 // TOO_MANY_REQUESTS body is the top-level envelope with details {} (Zoho
@@ -76,6 +107,10 @@
 // figure of Zoho's API-limits pages (5 to 25 requests); and only the
 // "Zoho-oauthtoken" scheme is accepted, since Zoho documents no other (a
 // client sending "Bearer" would work here only by luck on Zoho).
+//
+// POST /_emulator/reset (admin.go) forgets every backup, history entry and
+// recorded request, so that a script such as make conformance can run
+// scenario after scenario on one emulator.
 //
 // The server only ever listens on a loopback address: it accepts any token a
 // test seeds and must not be reachable from other machines.

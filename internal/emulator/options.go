@@ -14,6 +14,8 @@ type config struct {
 	versions             map[string]bool
 	resourceNotFoundNest bool
 	monthlyQuota         int
+	limitCode            string
+	purchasedBackups     int
 	clock                func() time.Time
 	location             *time.Location
 	requester            Requester
@@ -40,6 +42,7 @@ func defaultConfig() config {
 	return config{
 		versions:             map[string]bool{"v8": true},
 		monthlyQuota:         4, // Ultimate edition: 4 backups a month.
+		limitCode:            CodeLimitReached,
 		clock:                time.Now,
 		tokenThrottleStatus:  http.StatusOK,
 		location:             time.FixedZone("IST", 5*60*60+30*60),
@@ -62,10 +65,31 @@ func WithResourceNotFoundNested(nested bool) Option {
 }
 
 // WithMonthlyQuota sets how many backups may be created per calendar month
-// (by the server clock) before POST /backup answers LIMIT_EXCEEDED. 0 makes
-// every schedule fail; a negative value means unlimited. Default 4.
+// (by the server clock) before POST /backup answers the monthly-limit error
+// (see WithLimitCode). 0 makes every schedule fail; a negative value means
+// unlimited. Default 4.
 func WithMonthlyQuota(n int) Option {
 	return func(c *config) { c.monthlyQuota = n }
+}
+
+// WithLimitCode sets the code of the monthly-limit error, which Zoho leaves
+// [UNCONFIRMED]: "LIMIT_REACHED" (default), the code Zoho's Node.js SDK for
+// v8 declares, or "LIMIT_EXCEEDED", the code of the Schedule Data Backup
+// page. Any other value keeps the current code.
+func WithLimitCode(code string) Option {
+	return func(c *config) {
+		if code == CodeLimitReached || code == CodeLimitExceeded {
+			c.limitCode = code
+		}
+	}
+}
+
+// WithPurchasedBackups sets how many extra backups the organization has
+// bought on top of its edition's monthly ones (default 0), which every
+// history entry reports as "count". How a purchase moves the monthly limit is
+// not documented, so the quota (WithMonthlyQuota) ignores it.
+func WithPurchasedBackups(n int) Option {
+	return func(c *config) { c.purchasedBackups = max(n, 0) }
 }
 
 // WithClock replaces time.Now, so tests can control dates, quota months and

@@ -45,9 +45,8 @@ var remedies = map[string]string{
 		"Zoho CRM under Setup > Data Administration > Export), then apply again; or manage the existing backup with this " +
 		"resource instead of scheduling a new one, with terraform import. A backup that is already running cannot be " +
 		"cancelled: wait for it to finish, then apply again.",
-	zoho.CodeLimitExceeded: "The organization has used every data backup its Zoho CRM edition allows this month " +
-		"(4 for Ultimate, 2 for the other paid editions). Nothing was scheduled. Wait until next month, when Zoho refreshes " +
-		"the limit, or purchase additional backups in Zoho CRM; then apply again.",
+	zoho.CodeLimitExceeded: monthlyLimitRemedy,
+	zoho.CodeLimitReached:  monthlyLimitRemedy,
 	zoho.CodeInvalidData: "Zoho refused a value in the request as invalid. For a backup schedule it is the rrule: the provider " +
 		"checks it against Zoho's documented grammar (FREQ=WEEKLY or MONTHLY; INTERVAL=1 to 52; BYDAY=a weekday, or for " +
 		"MONTHLY rules BYMONTHDAY=1 to 31) before sending it, so Zoho applies a rule its documentation does not describe. " +
@@ -57,6 +56,12 @@ var remedies = map[string]string{
 	zoho.CodeAPINotSupported: "Zoho does not serve this API in the version the provider called. Set api_version to a " +
 		"supported version (the message and details name it), or remove api_version to use v8.",
 }
+
+// monthlyLimitRemedy explains the monthly limit, under either of its codes:
+// Zoho's docs say LIMIT_EXCEEDED, its SDK LIMIT_REACHED.
+const monthlyLimitRemedy = "The organization has used every data backup its Zoho CRM edition allows this month " +
+	"(4 for Ultimate, 2 for the other paid editions). Nothing was scheduled. Wait until next month, when Zoho refreshes " +
+	"the limit, or purchase additional backups in Zoho CRM; then apply again."
 
 // unknownAnswerRemedy covers codes Zoho never documented and bodies that are
 // not a Zoho answer at all (an HTML page from a gateway or proxy).

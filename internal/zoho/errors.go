@@ -22,6 +22,7 @@ const (
 	CodeInvalidData            = "INVALID_DATA"
 	CodeBackupAlreadyScheduled = "BACKUP_ALREADY_SCHEDULED"
 	CodeLimitExceeded          = "LIMIT_EXCEEDED"
+	CodeLimitReached           = "LIMIT_REACHED" // the monthly limit as Zoho's SDK names it; the docs say LIMIT_EXCEEDED
 	CodeTooManyRequests        = "TOO_MANY_REQUESTS"
 	CodeRequestBodyNotReadable = "REQUEST_BODY_NOT_READABLE"
 	CodeAPINotSupported        = "API_NOT_SUPPORTED"
