@@ -197,7 +197,7 @@ func TestAccErrorCodes_internalServerErrorIsRetried(t *testing.T) {
 			config := scheduleConfig(srv.URL(), testToken, weekly)
 			parallelAcceptanceTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccFastRetryProviderFactories,
-				Steps: scheduleTarget.steps(config, regexp.MustCompile(`Failed to schedule a backup.*HTTP 500 with code INTERNAL_SERVER_ERROR`)),
+				Steps:                    scheduleTarget.steps(config, regexp.MustCompile(`Failed to schedule a backup.*HTTP 500 with code INTERNAL_SERVER_ERROR: "Internal Server Error".*never sent twice.*check whether the backup exists`)),
 			})
 			// Exactly one POST: a repeat could schedule a second backup.
 			if got := srv.CountRequests(http.MethodPost, backupPath); got != 1 || len(writes(srv)) != 1 {
