@@ -60,6 +60,38 @@ func wantAPIError(t *testing.T, err error, code string, status int) *APIError {
 	return apiErr
 }
 
+// answerCase is one scripted error answer to one backup call.
+type answerCase struct {
+	code   string
+	nested bool
+	status int
+	call   backupCall
+}
+
+func (c answerCase) name() string {
+	placement := "top level"
+	if c.nested {
+		placement = "nested"
+	}
+	return fmt.Sprintf("%s/%s/%d/%s", c.code, placement, c.status, c.call.name)
+}
+
+// answerCases is every combination of codes, both placements, statuses and
+// backup calls.
+func answerCases(codes []string, statuses []int) []answerCase {
+	var cases []answerCase
+	for _, code := range codes {
+		for _, nested := range []bool{false, true} {
+			for _, status := range statuses {
+				for _, call := range backupCalls {
+					cases = append(cases, answerCase{code: code, nested: nested, status: status, call: call})
+				}
+			}
+		}
+	}
+	return cases
+}
+
 // TestRefusalCodesAreNeverRetried: NOT_ALLOWED, ALREADY_USED,
 // MANDATORY_NOT_FOUND, BAD_REQUEST and an envelope naming "Not Modified"
 // cost one request for every call, in both placements, whatever status comes
@@ -67,28 +99,22 @@ func wantAPIError(t *testing.T, err error, code string, status int) *APIError {
 func TestRefusalCodesAreNeverRetried(t *testing.T) {
 	codes := []string{CodeNotAllowed, CodeAlreadyUsed, CodeMandatoryNotFound, CodeBadRequest, CodeNotModified}
 	statuses := []int{http.StatusBadRequest, http.StatusForbidden, http.StatusInternalServerError, http.StatusServiceUnavailable, http.StatusTooManyRequests}
-	for _, code := range codes {
-		for placement, nested := range placements {
-			for _, status := range statuses {
-				for _, bc := range backupCalls {
-					t.Run(fmt.Sprintf("%s/%s/%d/%s", code, placement, status, bc.name), func(t *testing.T) {
-						url, hits := scriptedServer(t, step{status: status, body: sdkEnvelope(code, "refused by Zoho", nested)})
-						client, logs := newTestClient(t, url, fastRetries(5), 0)
-						err := bc.call(context.Background(), client)
-						apiErr := wantAPIError(t, err, code, status)
-						if apiErr.Message != "refused by Zoho" || apiErr.DetailString("api_name") != "rrule" {
-							t.Errorf("message %q, details %s", apiErr.Message, apiErr.Details)
-						}
-						if errors.As(err, new(*RetryError)) || errors.Is(err, ErrMayHaveActed) {
-							t.Errorf("a refusal is reported as such, got %v", err)
-						}
-						if got := hits.Load(); got != 1 || len(logs.lines) != 0 {
-							t.Errorf("%d requests and retry lines %v, want 1 request and none", got, logs.reasons())
-						}
-					})
-				}
+	for _, tc := range answerCases(codes, statuses) {
+		t.Run(tc.name(), func(t *testing.T) {
+			url, hits := scriptedServer(t, step{status: tc.status, body: sdkEnvelope(tc.code, "refused by Zoho", tc.nested)})
+			client, logs := newTestClient(t, url, fastRetries(5), 0)
+			err := tc.call.call(context.Background(), client)
+			apiErr := wantAPIError(t, err, tc.code, tc.status)
+			if apiErr.Message != "refused by Zoho" || apiErr.DetailString("api_name") != "rrule" {
+				t.Errorf("message %q, details %s", apiErr.Message, apiErr.Details)
 			}
-		}
+			if errors.As(err, new(*RetryError)) || errors.Is(err, ErrMayHaveActed) {
+				t.Errorf("a refusal is reported as such, got %v", err)
+			}
+			if got := hits.Load(); got != 1 || len(logs.lines) != 0 {
+				t.Errorf("%d requests and retry lines %v, want 1 request and none", got, logs.reasons())
+			}
+		})
 	}
 }
 
@@ -104,22 +130,18 @@ func TestInternalServerErrorIsRetriedLikeInternalError(t *testing.T) {
 		"urls":    `{"urls":{"data_links":[],"attachment_links":[],"expiry_date":null}}`,
 		"history": `{"history":[],"info":{"per_page":200,"count":0,"page":1,"more_records":false}}`,
 	}
-	for _, code := range []string{CodeInternalServerError, CodeInternalError} {
-		for placement, nested := range placements {
-			for _, status := range []int{http.StatusInternalServerError, http.StatusBadRequest, http.StatusServiceUnavailable} {
-				failed := step{status: status, body: sdkEnvelope(code, "Internal Server Error", nested)}
-				for _, bc := range backupCalls {
-					t.Run(fmt.Sprintf("%s/%s/%d/%s", code, placement, status, bc.name), func(t *testing.T) {
-						if bc.name == "schedule" {
-							checkPostNotResent(t, bc, failed, code)
-							return
-						}
-						checkRetriedThenSucceeds(t, bc, failed, step{status: http.StatusOK, body: success[bc.name]})
-						checkRetriesUsedUp(t, bc, failed, code)
-					})
-				}
+	codes := []string{CodeInternalServerError, CodeInternalError}
+	statuses := []int{http.StatusInternalServerError, http.StatusBadRequest, http.StatusServiceUnavailable}
+	for _, tc := range answerCases(codes, statuses) {
+		t.Run(tc.name(), func(t *testing.T) {
+			failed := step{status: tc.status, body: sdkEnvelope(tc.code, "Internal Server Error", tc.nested)}
+			if tc.call.name == "schedule" {
+				checkPostNotResent(t, tc.call, failed, tc.code)
+				return
 			}
-		}
+			checkRetriedThenSucceeds(t, tc.call, failed, step{status: http.StatusOK, body: success[tc.call.name]})
+			checkRetriesUsedUp(t, tc.call, failed, tc.code)
+		})
 	}
 }
 
