@@ -230,9 +230,11 @@ func (z *zipFile) entryCRC(i int) uint32 {
 	c.once[i].Do(func() {
 		dataLen := z.entries[i].dataLen
 		var crc uint32
+		stamp := make([]byte, zipStampLen) // one allocation, not one a block
 		for b := int64(0); b*zipBlockSize < dataLen; b++ {
 			l := min(dataLen-b*zipBlockSize, zipBlockSize)
-			stamp := z.stamp(i, b)
+			s := z.stamp(i, b)
+			copy(stamp, s[:])
 			crc = crc32.Update(crc, crc32.IEEETable, stamp[:min(l, zipStampLen)])
 			if l > zipStampLen {
 				crc = crc32.Update(crc, crc32.IEEETable, z.base[zipStampLen:l])
