@@ -43,11 +43,11 @@ const downloadCopyBuffer = 256 << 10
 
 // downloadConfig holds the download host's options (options.go).
 type downloadConfig struct {
-	size              int64  // 0: DefaultDownloadSize
-	address           string // "": the API's loopback IP, any port
-	listExpiredLinks  bool
-	throughput        int64 // bytes a second a response; 0: unlimited
-	faults            []DownloadFault
+	size             int64  // 0: DefaultDownloadSize
+	address          string // "": the API's loopback IP, any port
+	listExpiredLinks bool
+	throughput       int64 // bytes a second a response; 0: unlimited
+	faults           []DownloadFault
 }
 
 // downloadHost is the second listener: it serves the download links.

@@ -27,7 +27,6 @@ var (
 	ist      = time.FixedZone("IST", 5*60*60+30*60)
 	idRe     = regexp.MustCompile(`^[1-9][0-9]{18}$`)
 	dateRe   = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$`)
-	// Links point at the emulator's own download host (download.go).
 	dataRe   = regexp.MustCompile(`^http://127\.0\.0\.1:[0-9]+/v2/crm/757345985/backup/[0-9]{19}/Data_00[0-9]\.zip$`)
 	attachRe = regexp.MustCompile(`^http://127\.0\.0\.1:[0-9]+/v2/crm/757345985/backup/[0-9]{19}/Attachments_00[0-9]\.zip$`)
 )
