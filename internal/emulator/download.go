@@ -66,9 +66,11 @@ type DownloadRequest struct {
 	Method string
 	Path   string
 	// Range is the Range header as sent ("" without one).
-	Range  string
+	Range string
+	// Status is the answer's HTTP status; 0 until its header is written.
 	Status int
-	// BytesSent counts the body bytes written to the connection.
+	// BytesSent counts the body bytes written to the connection (updated as
+	// they are sent; a dropped or truncated answer counts what was sent).
 	BytesSent int64
 	// Authorization reports whether the request carried an Authorization
 	// header (its value is never recorded).
@@ -245,7 +247,11 @@ func (s *Server) ExpectedSHA256(link string) string {
 func (s *Server) DownloadRequests() []DownloadRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.downloads)
+	out := make([]DownloadRequest, len(s.downloads))
+	for i, r := range s.downloads {
+		out[i] = *r
+	}
+	return out
 }
 
 // ResetDownloadRequests forgets the recorded download requests.
@@ -279,20 +285,15 @@ type downloadPlan struct {
 
 // serveDownload answers the download host, recording every request.
 func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request) {
-	rec := &downloadWriter{ResponseWriter: w, status: http.StatusOK}
-	entry := DownloadRequest{
+	entry := &DownloadRequest{
 		Method: r.Method, Path: r.URL.Path, Range: r.Header.Get("Range"),
 		Authorization: r.Header.Get("Authorization") != "",
 	}
-	// Deferred, so a request whose connection is dropped on purpose is
-	// recorded too.
-	defer func() {
-		entry.Status, entry.BytesSent = rec.status, rec.written
-		s.mu.Lock()
-		entry.Time = s.now()
-		s.downloads = append(s.downloads, entry)
-		s.mu.Unlock()
-	}()
+	s.mu.Lock()
+	entry.Time = s.now()
+	s.downloads = append(s.downloads, entry)
+	s.mu.Unlock()
+	rec := &downloadWriter{ResponseWriter: w, s: s, entry: entry}
 	plan, errResp := s.planDownload(r)
 	if errResp != nil {
 		writeResponse(rec, *errResp)
@@ -533,22 +534,42 @@ func (p pacer) wait(ctx context.Context, sent int64) bool {
 	}
 }
 
-// downloadWriter records the status and the body bytes written.
+// downloadWriter records the status and the body bytes in the request's
+// record as they are sent. Each count is made before the bytes leave, and
+// corrected if the write fails, so a client that has read the whole body
+// and then looks at DownloadRequests never sees less than it received.
 type downloadWriter struct {
 	http.ResponseWriter
-	status  int
-	written int64
+	s           *Server
+	entry       *DownloadRequest
+	wroteHeader bool
 }
 
 func (w *downloadWriter) WriteHeader(code int) {
-	w.status = code
+	w.s.mu.Lock()
+	w.entry.Status = code
+	w.s.mu.Unlock()
+	w.wroteHeader = true
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *downloadWriter) Write(p []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	w.count(int64(len(p)))
 	n, err := w.ResponseWriter.Write(p)
-	w.written += int64(n)
+	w.count(int64(n - len(p)))
 	return n, err
+}
+
+func (w *downloadWriter) count(n int64) {
+	if n == 0 {
+		return
+	}
+	w.s.mu.Lock()
+	w.entry.BytesSent += n
+	w.s.mu.Unlock()
 }
 
 // flush pushes buffered bytes to the connection, so that a drop after N

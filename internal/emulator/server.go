@@ -65,7 +65,7 @@ type Server struct {
 	// its links, its requests and faults (mu), its throughput cap.
 	dl           downloadHost
 	dlBase       atomic.Pointer[string]
-	downloads    []DownloadRequest
+	downloads    []*DownloadRequest
 	dlFaults     []*downloadFaultState
 	dlThroughput atomic.Int64
 }
