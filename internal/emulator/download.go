@@ -294,6 +294,13 @@ func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request) {
 	s.downloads = append(s.downloads, entry)
 	s.mu.Unlock()
 	rec := &downloadWriter{ResponseWriter: w, s: s, entry: entry}
+	began := time.Now()
+	defer func() { // Deferred: a dropped answer is logged too.
+		s.mu.Lock()
+		status := entry.Status
+		s.mu.Unlock()
+		s.logRequest(r, status, time.Since(began))
+	}()
 	plan, errResp := s.planDownload(r)
 	if errResp != nil {
 		writeResponse(rec, *errResp)

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/url"
 	"slices"
@@ -105,7 +106,8 @@ func wantFile(t *testing.T, s *Server, link string, f fetched) {
 }
 
 func TestDownloadHostServesTheLinks(t *testing.T) {
-	s, _, _ := newDownloadServer(t, WithDownloadFiles(2, 1))
+	var logs safeBuffer
+	s, _, _ := newDownloadServer(t, WithDownloadFiles(2, 1), WithLogger(log.New(&logs, "", 0)))
 	b := s.SeedBackup(StatusCompleted, "")
 	s.ResetRequests()
 	api, _ := url.Parse(s.URL())
@@ -142,6 +144,9 @@ func TestDownloadHostServesTheLinks(t *testing.T) {
 	}
 	if strings.Contains(fmt.Sprintf("%+v", reqs), filesToken) {
 		t.Fatal("a download request record holds the token")
+	}
+	if out := logs.String(); !strings.Contains(out, "GET "+u.Path+" 200 ") || strings.Contains(out, filesToken) {
+		t.Fatalf("log lacks the download or holds the token:\n%s", out)
 	}
 	s.ResetDownloadRequests()
 	if len(s.DownloadRequests()) != 0 {
