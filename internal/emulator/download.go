@@ -261,8 +261,9 @@ func (s *Server) ResetDownloadRequests() {
 	s.downloads = nil
 }
 
-// downloadPath is a parsed /v2/crm/{zgid}/backup/{job-id}/{file} path.
-type downloadPath struct{ zgid, job, file string }
+// downloadPath is a parsed /v2/crm/{zgid}/backup/{job-id}/{file} path. The
+// zgid is not checked here: a link is served if a backup lists its path.
+type downloadPath struct{ job, file string }
 
 func parseDownloadPath(path string) (downloadPath, bool) {
 	rest, ok := strings.CutPrefix(path, "/v2/crm/")
@@ -273,7 +274,7 @@ func parseDownloadPath(path string) (downloadPath, bool) {
 	if len(parts) != 4 || parts[1] != "backup" || parts[0] == "" || parts[2] == "" || parts[3] == "" {
 		return downloadPath{}, false
 	}
-	return downloadPath{zgid: parts[0], job: parts[2], file: parts[3]}, true
+	return downloadPath{job: parts[2], file: parts[3]}, true
 }
 
 // downloadPlan is what a download request is answered with.
@@ -315,7 +316,7 @@ func (s *Server) planDownload(r *http.Request) (downloadPlan, *response) {
 	fail := func(resp response) (downloadPlan, *response) { return downloadPlan{}, &resp }
 	p, ok := parseDownloadPath(r.URL.Path)
 	if !ok {
-		return fail(topLevelError(http.StatusUnauthorized, CodeURLRuleNotConfigured, msgURLRuleNotConfigured, nil))
+		return fail(downloadError(CodeURLRuleNotConfigured))
 	}
 	token, ok := oauthToken(r.Header)
 	if !ok {
