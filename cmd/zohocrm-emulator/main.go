@@ -4,8 +4,8 @@
 //
 //	zohocrm-emulator -token demo-token -seed SCHEDULED -ready-file /tmp/emu.json
 //
-// Once listening it writes {"url":..., "backup_id":..., "pid":...} to the
-// ready file (atomically, so a script polling for the file never reads half
+// Once listening it writes {"url":..., "download_url":..., "backup_id":...,
+// "pid":...} to the ready file (atomically, so a script polling for the file never reads half
 // of it), logs one line per request to stderr without any credentials, and
 // exits cleanly on SIGINT or SIGTERM.
 package main
@@ -46,6 +46,7 @@ type options struct {
 	latency         time.Duration
 	rtt             time.Duration
 	tlsCertFile     string
+	download        downloadFlags
 }
 
 // selfClient is a -self-client flag: a Zoho Self Client and a refresh token
@@ -85,7 +86,7 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	fs := flag.NewFlagSet("zohocrm-emulator", flag.ContinueOnError)
 	fs.SetOutput(output)
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "loopback `address` to listen on (non-loopback addresses are refused)")
-	fs.Func("token", "access `token` to accept, with scope "+emulator.ScopeAll+" as an administrator; repeatable or comma-separated", func(v string) error {
+	fs.Func("token", "access `token` to accept, with scopes "+emulator.ScopeAll+" and "+emulator.ScopeFiles+" as an administrator; repeatable or comma-separated", func(v string) error {
 		for t := range strings.SplitSeq(v, ",") {
 			if t = strings.TrimSpace(t); t != "" {
 				o.tokens = append(o.tokens, t)
@@ -94,7 +95,7 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 		return nil
 	})
 	fs.Func("self-client", "`CLIENT_ID:CLIENT_SECRET:REFRESH_TOKEN` of a Self Client whose refresh token "+emulator.TokenPath+
-		" accepts (tokens get scope "+emulator.ScopeAll+" and expire after an hour); repeatable", func(v string) error {
+		" accepts (tokens get scopes "+emulator.ScopeAll+" and "+emulator.ScopeFiles+" and expire after an hour); repeatable", func(v string) error {
 		c, err := parseSelfClient(v)
 		if err == nil {
 			o.selfClients = append(o.selfClients, c)
@@ -113,6 +114,7 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	fs.DurationVar(&o.latency, "latency", 0, "delay every API answer by this `duration` (e.g. 50ms), to model the network round trip to Zoho")
 	fs.DurationVar(&o.rtt, "rtt", 0, "model a network round trip of this `duration`: every answer held 1 RTT, every new connection 1 RTT more (TCP), 2 with -tls-cert (TCP and TLS 1.3); overrides -latency")
 	fs.StringVar(&o.tlsCertFile, "tls-cert", "", "serve HTTPS with a throwaway self-signed certificate for 127.0.0.1 and localhost, written in PEM to this `path` for clients to trust (SSL_CERT_FILE, curl --cacert)")
+	o.download.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -150,22 +152,22 @@ func run(ctx context.Context, o options, logger *log.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := emulator.New(append([]emulator.Option{
+	srv := emulator.New(append(append([]emulator.Option{
 		emulator.WithLogger(logger),
 		emulator.WithMonthlyQuota(o.quota),
 		emulator.WithLimitCode(o.limitCode),
 		emulator.WithPurchasedBackups(o.purchased),
 		emulator.WithResourceNotFoundNested(o.notFoundNested),
 		emulator.WithPermissionsNeededKey(o.permissionsNeed),
-	}, network...)...)
+	}, network...), o.download.options()...)...)
 	if len(o.tokens) == 0 && len(o.selfClients) == 0 {
 		logger.Print("warning: no -token or -self-client given; every API request will be refused")
 	}
 	for _, c := range o.selfClients {
-		srv.AddRefreshToken(c.id, c.secret, c.refreshToken, emulator.ScopeAll)
+		srv.AddRefreshToken(c.id, c.secret, c.refreshToken, emulator.ScopeAll, emulator.ScopeFiles)
 	}
 	for _, t := range o.tokens {
-		srv.AddToken(t, emulator.ScopeAll)
+		srv.AddToken(t, emulator.ScopeAll, emulator.ScopeFiles)
 	}
 	var backupID string
 	if o.seed != "" {
@@ -179,10 +181,11 @@ func run(ctx context.Context, o options, logger *log.Logger) error {
 		return err
 	}
 	defer srv.Close()
-	logger.Printf("listening on %s (%d token(s), %d self client(s), seeded backup %q)", srv.URL(), len(o.tokens), len(o.selfClients), backupID)
+	logger.Printf("listening on %s, download host %s (%d token(s), %d self client(s), seeded backup %q)",
+		srv.URL(), srv.DownloadURL(), len(o.tokens), len(o.selfClients), backupID)
 
 	if o.readyFile != "" {
-		if err := writeReadyFile(o.readyFile, srv.URL(), backupID); err != nil {
+		if err := writeReadyFile(o.readyFile, srv.URL(), srv.DownloadURL(), backupID); err != nil {
 			return err
 		}
 		// A stale ready file would tell the next script run that a dead
@@ -196,8 +199,8 @@ func run(ctx context.Context, o options, logger *log.Logger) error {
 
 // writeReadyFile writes the file next to its final name and renames it into
 // place, so readers see either nothing or the whole JSON document.
-func writeReadyFile(path, url, backupID string) error {
-	data, err := json.Marshal(map[string]any{"url": url, "backup_id": backupID, "pid": os.Getpid()})
+func writeReadyFile(path, url, downloadURL, backupID string) error {
+	data, err := json.Marshal(map[string]any{"url": url, "download_url": downloadURL, "backup_id": backupID, "pid": os.Getpid()})
 	if err != nil {
 		return err
 	}

@@ -332,7 +332,8 @@ func testURLsLifecycle(t *testing.T) {
 	dl, _ := data[0].(string)
 	al, _ := att[0].(string)
 	if !dataRe.MatchString(dl) || !strings.HasSuffix(dl, "/Data_001.zip") ||
-		!attachRe.MatchString(al) || !strings.HasSuffix(al, "/Attachments_001.zip") {
+		!attachRe.MatchString(al) || !strings.HasSuffix(al, "/Attachments_001.zip") ||
+		!strings.HasPrefix(dl, s.DownloadURL()+"/") || s.DownloadURL() == s.URL() {
 		t.Fatalf("links = %q, %q", dl, al)
 	}
 	if strings.Contains(dl, "/"+id+"/") {

@@ -114,4 +114,62 @@
 //
 // The server only ever listens on a loopback address: it accepts any token a
 // test seeds and must not be reachable from other machines.
+//
+// # The download host
+//
+// Zoho serves backup files from a host of their own
+// (https://download-accl.zoho.com/v2/crm/{zgid}/backup/{job-id}/{file}), with
+// the API's "Zoho-oauthtoken" header and the scope ZohoFiles.files.ALL
+// (https://www.zoho.com/crm/developer/docs/api/v8/download-backup.html). The
+// emulator serves them too, on a second loopback listener that Start opens
+// and Close closes (DownloadURL; over TLS with WithTLS), so a client is
+// tested against a host that is not the API host. Completed backups' links
+// point at it (http://127.0.0.1:PORT/v2/crm/{zgid}/backup/{job}/Data_001.zip);
+// links made before Start name Zoho's host until Start rewrites them.
+//
+// What follows Zoho's download page: GET on that path, the scope (a token
+// without it gets 401 INVALID_OAUTHSCOPE; the backup API's scopes do not
+// grant it, nor does it grant them), 401 URL_RULE_NOT_CONFIGURED for a path
+// of another shape, 403 FORBIDDEN for a user who is not an administrator,
+// 400 INVALID_REQUEST_METHOD for a method other than GET or HEAD, all in the
+// top-level envelope; files of at most 1 GB, named Data_NNN.zip and
+// Attachments_NNN.zip. What the page leaves open, and the emulator assumes:
+//
+//   - Headers: Content-Type application/zip, Content-Length,
+//     Content-Disposition attachment; filename="Data_001.zip" (Zoho's SDKs
+//     name the saved file from it) and Accept-Ranges bytes. A single Range
+//     (bytes=N-, N-M, -K) answers 206 with Content-Range; one that starts
+//     past the end answers 416 with "Content-Range: bytes */SIZE" and no
+//     body; several ranges or a malformed header are ignored (200).
+//   - A link past its expiry_date on the emulator clock, or one that no
+//     backup lists, answers 404 RESOURCE_NOT_FOUND (top-level, details {}):
+//     Zoho documents no answer for either. GET /backup/urls stops listing
+//     expired links (204) by default; WithListedExpiredLinks keeps listing
+//     them [UNCONFIRMED], so a client meets an expired link on the download
+//     host.
+//   - A missing or foreign Authorization header is 401
+//     AUTHENTICATION_FAILURE and an unknown or expired token 401
+//     INVALID_TOKEN, as on the API.
+//   - Scopes are granted only as given: AddToken and AddRefreshToken take
+//     ScopeFiles explicitly, as a Self Client made with both scopes would
+//     carry them. The standalone command gives its -token and -self-client
+//     tokens both.
+//
+// The content is generated, not stored: a valid ZIP of stored (method 0)
+// entries of at most 32 MiB (at least four), whose data is a 64 KiB
+// pseudo-random block seeded from the job id and file name, each repetition
+// stamped with its own counter, so any byte is computed from its offset and
+// Range costs nothing extra. Entry CRC-32s are computed once a file and
+// cached. Every file has the size WithDownloadSize gives (default 256 KiB,
+// below 4 GiB so no ZIP64 is needed); DownloadContent and DownloadSHA256
+// give tests the same bytes, ExpectedSHA256 the hash of a link.
+//
+// Requests to the download host are recorded apart from the API's
+// (DownloadRequests: method, path, Range, status, body bytes sent and
+// whether an Authorization header came, never its value). DownloadFault
+// breaks its answers: a connection dropped after N bytes, a body cut short
+// of its Content-Length, Range ignored, a corrupt entry (right length, a
+// failing CRC-32), an error code such as INVALID_TOKEN; WithDownloadThroughput
+// caps each response's rate. SetDownloadLinks lets a test list any links
+// (a foreign host, a traversal file name).
 package emulator

@@ -34,6 +34,7 @@ type config struct {
 	// scheduled through POST /backup runs, and how it ends.
 	immediateDuration time.Duration
 	immediateOutcome  string
+	download          downloadConfig // download.go
 }
 
 // Defaults mirror Zoho's samples: the requester, zgid and +05:30 zone are the
@@ -191,4 +192,39 @@ func WithImmediateBackup(duration time.Duration, outcome string) Option {
 			c.immediateOutcome = outcome
 		}
 	}
+}
+
+// WithDownloadSize sets the size in bytes of every file the download host
+// serves (default DefaultDownloadSize, 256 KiB; clamped to MinDownloadSize
+// and MaxDownloadSize). Files are generated on the fly, so a 1 GiB file
+// costs no more memory than a small one.
+func WithDownloadSize(bytes int64) Option {
+	return func(c *config) { c.download.size = bytes }
+}
+
+// WithDownloadAddress sets the loopback address the download host listens on
+// (default: the API's loopback IP with an ephemeral port).
+func WithDownloadAddress(addr string) Option {
+	return func(c *config) { c.download.address = addr }
+}
+
+// WithListedExpiredLinks decides whether GET /backup/urls still lists a
+// completed backup's links after their expiry date, which Zoho leaves
+// [UNCONFIRMED]: false (default) answers 204 once they expire; true keeps
+// listing them, while the download host refuses them, so a client can be
+// tested against a listed but expired link.
+func WithListedExpiredLinks(on bool) Option {
+	return func(c *config) { c.download.listExpiredLinks = on }
+}
+
+// WithDownloadThroughput caps each download response at bytesPerSecond
+// (default 0: no cap). SetDownloadThroughput changes it later.
+func WithDownloadThroughput(bytesPerSecond int64) Option {
+	return func(c *config) { c.download.throughput = max(bytesPerSecond, 0) }
+}
+
+// WithDownloadFaults queues download faults from the start, as
+// InjectDownloadFault does.
+func WithDownloadFaults(faults ...DownloadFault) Option {
+	return func(c *config) { c.download.faults = append(c.download.faults, faults...) }
 }
