@@ -120,10 +120,13 @@ func ParseDownloadLink(link string) (DownloadLink, error) {
 // parseLinkURL parses link as an absolute http(s) URL without userinfo,
 // of at most MaxDownloadLinkBytes.
 func parseLinkURL(link string) (*url.URL, error) {
+	quoted := redact(shorten(strings.ToValidUTF8(link, "\uFFFD"), excerptBytes))
 	u, err := url.Parse(link)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.Opaque != "" {
+	if err != nil {
 		// The parser's error quotes the link whole; say it in our words.
-		quoted := redact(shorten(strings.ToValidUTF8(link, "\uFFFD"), excerptBytes))
+		return nil, &DownloadLinkError{Link: quoted, Problem: "it does not parse as a URL (an invalid character or percent-escape)"}
+	}
+	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.Opaque != "" {
 		return nil, &DownloadLinkError{Link: quoted, Problem: "it is not an absolute http(s) URL"}
 	}
 	if len(link) > MaxDownloadLinkBytes {

@@ -92,7 +92,7 @@ func (p downloadPolicy) allowed() string {
 	case p.loopback:
 		return fmt.Sprintf("loopback hosts (localhost, 127.0.0.0/8, ::1), because api_domain %s is loopback", p.apiDomain)
 	case p.domain == "":
-		return fmt.Sprintf("no download host at all, because api_domain %s is not the API domain of a Zoho data centre (a proxy or custom domain says nothing about which download hosts are Zoho's): set data_center or the data centre's own api_domain, or download the files with the zohocrm_access_token ephemeral resource", p.apiDomain)
+		return fmt.Sprintf("https hosts under the Zoho domain of a data centre's API domain, and api_domain %s is none (a proxy or custom domain says nothing about which download hosts are Zoho's), so no download host is allowed: set data_center or the data centre's own api_domain, or download the files with the zohocrm_access_token ephemeral resource", p.apiDomain)
 	}
 	return fmt.Sprintf("https hosts under %s (such as download-accl.%s), the Zoho domain of api_domain %s", p.domain, p.domain, p.apiDomain)
 }
