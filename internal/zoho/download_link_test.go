@@ -159,7 +159,7 @@ func TestFileNameLengthEdges(t *testing.T) {
 		{strings.Repeat("é", 127) + "a", true},  // 255 bytes
 		{strings.Repeat("é", 128), false},       // 256 bytes
 		{strings.Repeat("😀", 63) + "abc", true}, // 255 bytes
-		{strings.Repeat("😀", 64), false},       // 256 bytes
+		{strings.Repeat("😀", 64), false},        // 256 bytes
 		{"...", true},
 		{".zip", true},
 		{"Data_001.zip", true},
