@@ -23,6 +23,19 @@ import (
 const benchDownloadBytes = 256 << 20
 
 func BenchmarkDownloadLoopback(b *testing.B) {
+	link := benchFileServer(b)
+	client, err := NewClient(Config{APIDomain: "http://127.0.0.1:9", Tokens: StaticToken(testToken), Retry: noRetries})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("discard", func(b *testing.B) { benchDownload(b, client, link, nil) })
+	b.Run("sha256", func(b *testing.B) { benchDownload(b, client, link, sha256.New) })
+}
+
+// benchFileServer serves benchDownloadBytes from one repeated block and
+// returns a download link to it.
+func benchFileServer(b *testing.B) string {
+	b.Helper()
 	block := fileContent(1 << 20)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Length", strconv.Itoa(benchDownloadBytes))
@@ -34,33 +47,27 @@ func BenchmarkDownloadLoopback(b *testing.B) {
 		}
 	}))
 	b.Cleanup(srv.Close)
-	client, err := NewClient(Config{APIDomain: "http://127.0.0.1:9", Tokens: StaticToken(testToken), Retry: noRetries})
-	if err != nil {
-		b.Fatal(err)
-	}
-	link := srv.URL + linkPathTail + "Data_001.zip"
-	for _, tt := range []struct {
-		name string
-		hash func() hash.Hash
-	}{{"discard", nil}, {"sha256", sha256.New}} {
-		b.Run(tt.name, func(b *testing.B) {
-			b.SetBytes(benchDownloadBytes)
-			b.ReportAllocs()
-			for b.Loop() {
-				target := &countingTarget{}
-				if tt.hash != nil {
-					target.hash = tt.hash()
-				}
-				reports := 0
-				result, err := client.Download(context.Background(), link, target, func(DownloadProgress) { reports++ })
-				if err != nil {
-					b.Fatal(err)
-				}
-				if result.Size != benchDownloadBytes || target.n != benchDownloadBytes || reports == 0 {
-					b.Fatalf("result %+v, target %d bytes", result, target.n)
-				}
-			}
-		})
+	return srv.URL + linkPathTail + "Data_001.zip"
+}
+
+// benchDownload downloads the file once per iteration into a counting
+// target, hashing it when newHash is set.
+func benchDownload(b *testing.B, client *Client, link string, newHash func() hash.Hash) {
+	b.SetBytes(benchDownloadBytes)
+	b.ReportAllocs()
+	for b.Loop() {
+		target := &countingTarget{}
+		if newHash != nil {
+			target.hash = newHash()
+		}
+		reports := 0
+		result, err := client.Download(context.Background(), link, target, func(DownloadProgress) { reports++ })
+		if err != nil {
+			b.Fatal(err)
+		}
+		if result.Size != benchDownloadBytes || target.n != benchDownloadBytes || reports == 0 {
+			b.Fatalf("result %+v, target %d bytes", result, target.n)
+		}
 	}
 }
 

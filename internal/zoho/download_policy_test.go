@@ -107,27 +107,36 @@ func TestDownloadHostRefusals(t *testing.T) {
 			if target.Len() != 0 {
 				t.Errorf("%d bytes written", target.Len())
 			}
-			if strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), testToken) {
-				t.Errorf("the error quotes a credential: %v", err)
-			}
-			if !strings.Contains(err.Error(), tt.wantReason) {
-				t.Errorf("error %q does not say %q", err, tt.wantReason)
-			}
-			if tt.wantHost == "" {
-				var linkErr *DownloadLinkError
-				if !errors.As(err, &linkErr) {
-					t.Fatalf("want *DownloadLinkError, got %T %v", err, err)
-				}
-				return
-			}
-			var hostErr *DownloadHostError
-			if !errors.As(err, &hostErr) {
-				t.Fatalf("want *DownloadHostError, got %T %v", err, err)
-			}
-			if hostErr.Host != tt.wantHost || !strings.Contains(err.Error(), `"`+tt.wantHost+`"`) || !strings.Contains(err.Error(), "nothing was sent") || !strings.Contains(err.Error(), "the access token goes only to") {
-				t.Errorf("error %q (host %q) does not name %q, say nothing was sent, and what is allowed", err, hostErr.Host, tt.wantHost)
-			}
+			checkRefusal(t, err, tt.wantHost, tt.wantReason)
 		})
+	}
+}
+
+// checkRefusal fails unless err refuses a link, quoting no credential and
+// saying wantReason: a *DownloadLinkError when wantHost is empty, else a
+// *DownloadHostError naming wantHost, saying nothing was sent and what is
+// allowed.
+func checkRefusal(t *testing.T, err error, wantHost, wantReason string) {
+	t.Helper()
+	if strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), testToken) {
+		t.Errorf("the error quotes a credential: %v", err)
+	}
+	if !strings.Contains(err.Error(), wantReason) {
+		t.Errorf("error %q does not say %q", err, wantReason)
+	}
+	if wantHost == "" {
+		var linkErr *DownloadLinkError
+		if !errors.As(err, &linkErr) {
+			t.Fatalf("want *DownloadLinkError, got %T %v", err, err)
+		}
+		return
+	}
+	var hostErr *DownloadHostError
+	if !errors.As(err, &hostErr) {
+		t.Fatalf("want *DownloadHostError, got %T %v", err, err)
+	}
+	if hostErr.Host != wantHost || !strings.Contains(err.Error(), `"`+wantHost+`"`) || !strings.Contains(err.Error(), "nothing was sent") || !strings.Contains(err.Error(), "the access token goes only to") {
+		t.Errorf("error %q (host %q) does not name %q, say nothing was sent, and what is allowed", err, hostErr.Host, wantHost)
 	}
 }
 
@@ -211,12 +220,7 @@ func TestRedirectToAnotherHostNeverReceivesTheToken(t *testing.T) {
 // under the data centre's domain may receive the token, so it is followed.
 func TestRedirectWithinTheZohoDomainIsFollowed(t *testing.T) {
 	content := fileContent(5000)
-	script := func(n int) fault {
-		if n == 0 {
-			return fault{status: http.StatusTemporaryRedirect, header: map[string]string{"Location": "https://files-accl.zoho.com/v2/crm/1/backup/2/Data_001.zip?sig=x"}}
-		}
-		return fault{}
-	}
+	script := firstAnswer(fault{status: http.StatusTemporaryRedirect, header: map[string]string{"Location": "https://files-accl.zoho.com/v2/crm/1/backup/2/Data_001.zip?sig=x"}})
 	client, fs := tlsDownload(t, "https://www.zohoapis.com", content, script, nil)
 	target := &memTarget{}
 	result, err := client.Download(context.Background(), "https://download-accl.zoho.com"+linkPathTail+"Data_001.zip", target, nil)

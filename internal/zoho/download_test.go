@@ -91,16 +91,7 @@ func TestDownloadBadContentRangeRestartsFromZero(t *testing.T) {
 		"no header":        "",
 	} {
 		t.Run(name, func(t *testing.T) {
-			script := func(n int) fault {
-				if n == 0 {
-					if header == "" {
-						return fault{status: http.StatusPartialContent, body: string(content[10000:])}
-					}
-					return fault{contentRange: header}
-				}
-				return fault{}
-			}
-			client, link, fs := loopbackDownload(t, content, script, Config{})
+			client, link, fs := loopbackDownload(t, content, firstAnswer(badRange(content[10000:], header)), Config{})
 			target := heldTarget(content, 10000)
 			result, err := client.Download(context.Background(), link, target, nil)
 			if err != nil {
@@ -115,6 +106,24 @@ func TestDownloadBadContentRangeRestartsFromZero(t *testing.T) {
 				t.Errorf("result %+v", result)
 			}
 		})
+	}
+}
+
+// badRange is a 206 with this Content-Range (none when empty) and rest as its body.
+func badRange(rest []byte, header string) fault {
+	if header == "" {
+		return fault{status: http.StatusPartialContent, body: string(rest)}
+	}
+	return fault{contentRange: header}
+}
+
+// firstAnswer scripts f for the first request and the file for the others.
+func firstAnswer(f fault) func(int) fault {
+	return func(n int) fault {
+		if n == 0 {
+			return f
+		}
+		return fault{}
 	}
 }
 
@@ -171,12 +180,7 @@ func TestDownloadDropMidStreamResumes(t *testing.T) {
 	half := int64(len(content) / 2)
 	for _, mode := range []cut{dropConn, truncate} {
 		t.Run(strconv.Itoa(int(mode)), func(t *testing.T) {
-			script := func(n int) fault {
-				if n == 0 {
-					return fault{after: half, cutMode: mode}
-				}
-				return fault{}
-			}
+			script := firstAnswer(fault{after: half, cutMode: mode})
 			client, link, fs := loopbackDownload(t, content, script, Config{})
 			target := &memTarget{}
 			result, err := client.Download(context.Background(), link, target, nil)
@@ -251,12 +255,7 @@ func TestDownloadTruncatedBodyIsDetected(t *testing.T) {
 // (a well-formed answer, just shorter) is an *IncompleteBodyError, resumed.
 func TestDownloadShortRangeIsContinued(t *testing.T) {
 	content := fileContent(10_000)
-	script := func(n int) fault {
-		if n == 0 {
-			return fault{status: http.StatusPartialContent, header: map[string]string{"Content-Range": "bytes 0-999/10000"}, body: string(content[:1000])}
-		}
-		return fault{}
-	}
+	script := firstAnswer(fault{status: http.StatusPartialContent, header: map[string]string{"Content-Range": "bytes 0-999/10000"}, body: string(content[:1000])})
 	logs := &logRecorder{}
 	client, link, fs := loopbackDownload(t, content, script, Config{Logf: logs.logf})
 	target := &memTarget{}
@@ -288,12 +287,7 @@ func TestDownloadMoreThanAnnouncedIsRefused(t *testing.T) {
 
 func TestDownloadStallIsResumed(t *testing.T) {
 	content := fileContent(300_000)
-	script := func(n int) fault {
-		if n == 0 {
-			return fault{after: 100_000, cutMode: stall}
-		}
-		return fault{}
-	}
+	script := firstAnswer(fault{after: 100_000, cutMode: stall})
 	logs := &logRecorder{}
 	client, link, fs := loopbackDownload(t, content, script, Config{RequestTimeout: 200 * time.Millisecond, Logf: logs.logf})
 	target := &memTarget{}
