@@ -137,16 +137,22 @@ func (e *StallError) Error() string {
 }
 
 // IncompleteBodyError is an answer whose body ended before the size it
-// announced (Content-Length or Content-Range): a transient failure, resumed.
+// announced (Content-Length or Content-Range), cleanly or with the
+// connection closed: a transient failure, resumed.
 type IncompleteBodyError struct {
 	Operation string
 	// Held is what the target holds; Want is the size the answer promised.
 	Held, Want int64
+	// Err is how the body ended (io.ErrUnexpectedEOF when the connection
+	// closed), or nil when the answer was complete but shorter than the file.
+	Err error
 }
 
 func (e *IncompleteBodyError) Error() string {
 	return fmt.Sprintf("%s: the answer ended at byte %d of %d", e.Operation, e.Held, e.Want)
 }
+
+func (e *IncompleteBodyError) Unwrap() error { return e.Err }
 
 // Download fetches the file link names into target and returns once the
 // target holds the whole file.
@@ -243,7 +249,8 @@ func (d *download) run(ctx context.Context) error {
 		case s.done:
 			return nil
 		case ctx.Err() != nil:
-			return d.stopped(ctx, s.err)
+			// Whatever the attempt's error, ctx ending caused it.
+			return d.stopped(ctx, nil)
 		case !s.retry:
 			return s.err
 		case s.free:
@@ -460,9 +467,14 @@ func (d *download) sendFailure(ctx context.Context, err error) downloadStep {
 // readFailure classifies an error while reading the file's bytes: whatever
 // it is (a reset, a closed connection, a stall), the connection is lost and
 // the download resumes from what the target holds.
-func (d *download) readFailure(ctx context.Context, err error, got int64) downloadStep {
+func (d *download) readFailure(ctx context.Context, err error, end, total, got int64) downloadStep {
 	if stall, stalled := stallOf(ctx); stalled {
 		return downloadStep{err: stall, retry: true, progressed: got > 0, reason: "stalled mid-file"}
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) && total >= 0 {
+		// net/http's word for a body cut short of its Content-Length.
+		short := &IncompleteBodyError{Operation: d.operation, Held: end, Want: total, Err: err}
+		return downloadStep{err: short, retry: true, progressed: got > 0, reason: short.Error() + ", connection closed"}
 	}
 	return downloadStep{err: d.wrap(err), retry: true, progressed: got > 0, reason: "connection lost mid-file: " + rootCause(err)}
 }

@@ -79,6 +79,7 @@ func TestDownloadHostRefusals(t *testing.T) {
 		{"zoho.com as a prefix", "https://www.zohoapis.com", "https://download-accl.zoho.com.evil.example" + tail, "download-accl.zoho.com.evil.example", "not zoho.com"},
 		{"another data centre", "https://www.zohoapis.com", "https://download-accl.zoho.eu" + tail, "download-accl.zoho.eu", "not zoho.com"},
 		{"CA's accounts domain is not EU's", "https://www.zohoapis.eu", "https://download.zohocloud.ca" + tail, "download.zohocloud.ca", "not zoho.eu"},
+		{"ideographic full stop", "https://www.zohoapis.com", "https://download-accl.zoho。com" + tail, "download-accl.zoho。com", "not a DNS host name"},
 		{"trailing dot", "https://www.zohoapis.com", "https://download-accl.zoho.com." + tail, "download-accl.zoho.com.", "not a DNS host name"},
 		{"empty label", "https://www.zohoapis.com", "https://download-accl..zoho.com" + tail, "download-accl..zoho.com", "not a DNS host name"},
 		{"another port", "https://www.zohoapis.com", "https://download-accl.zoho.com:8443" + tail, "download-accl.zoho.com:8443", "port 8443"},

@@ -128,7 +128,7 @@ func (d *download) stream(ctx context.Context, resp *http.Response, held, total 
 			return d.finish(held+got, total, got)
 		}
 		if err != nil {
-			return d.readFailure(ctx, err, got)
+			return d.readFailure(ctx, err, held+got, total, got)
 		}
 	}
 }

@@ -243,8 +243,12 @@ func TestDownloadTruncatedBodyIsDetected(t *testing.T) {
 	client, link, _ := loopbackDownload(t, content, script, Config{Retry: noRetries})
 	target := &memTarget{}
 	result, err := client.Download(context.Background(), link, target, nil)
-	if err == nil || !errors.Is(err, io.ErrUnexpectedEOF) {
-		t.Fatalf("want the short body reported, got %v", err)
+	var short *IncompleteBodyError
+	if !errors.As(err, &short) || !errors.Is(err, io.ErrUnexpectedEOF) || short.Held != 200_000 || short.Want != 500_000 {
+		t.Fatalf("want the short body reported, got %T %v", err, err)
+	}
+	if !strings.Contains(err.Error(), "the answer ended at byte 200000 of 500000") {
+		t.Errorf("error %q", err)
 	}
 	if result.Size != 0 || target.Len() != 200_000 || result.Fetched != 200_000 {
 		t.Errorf("result %+v, target holds %d", result, target.Len())
@@ -612,5 +616,39 @@ func TestParseContentRange(t *testing.T) {
 		if _, ok := parseUnsatisfiedRange(header); ok {
 			t.Errorf("%q accepted", header)
 		}
+	}
+}
+
+// TestDownloadWithoutContentLength: a chunked 200 has no size up front; it
+// completes at the end of the chunks, whose framing reveals a cut.
+func TestDownloadWithoutContentLength(t *testing.T) {
+	content := fileContent(100_000)
+	client, link, _ := loopbackDownload(t, content, func(int) fault { return fault{status: http.StatusOK, body: string(content)} }, Config{})
+	target := &memTarget{}
+	var first DownloadProgress
+	result, err := client.Download(context.Background(), link, target, func(p DownloadProgress) {
+		if first == (DownloadProgress{}) {
+			first = p
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkContent(t, target, content)
+	if result.Size != int64(len(content)) || first.Total != -1 {
+		t.Errorf("result %+v, first progress %+v", result, first)
+	}
+}
+
+func TestDownloadPastTheSizeBoundIsRefused(t *testing.T) {
+	script := func(int) fault {
+		return fault{status: http.StatusOK, header: map[string]string{"Content-Length": strconv.FormatInt(MaxDownloadBytes+1, 10)}}
+	}
+	client, link, _ := loopbackDownload(t, nil, script, Config{})
+	target := &memTarget{}
+	_, err := client.Download(context.Background(), link, target, nil)
+	var limitErr *LimitError
+	if !errors.As(err, &limitErr) || !strings.Contains(err.Error(), "at most 1 GB") || target.Len() != 0 {
+		t.Fatalf("got %T %v", err, err)
 	}
 }
