@@ -172,11 +172,12 @@ func (e *IncompleteBodyError) Unwrap() error { return e.Err }
 //     body shorter than its Content-Length or Content-Range, a dropped
 //     connection, no byte for Config.RequestTimeout (a stall, not a limit on
 //     the whole file), a 429 or a 5xx are transient: the download resumes
-//     from what the target holds, after the retry policy's backoff. Only
-//     attempts that received no byte count against RetryPolicy.MaxRetries:
-//     one that made progress resets the count, so a long file survives
-//     several drops. MaxRetries 0 disables resuming within a call (the
-//     target keeps what it holds, and the next call resumes).
+//     from what the target holds, after the retry policy's backoff.
+//     RetryPolicy.MaxRetries bounds the failures in a row without a byte
+//     received: a failure after progress starts the count anew, so a long
+//     file survives any number of drops that each bring bytes (the
+//     caller's ctx bounds the whole). MaxRetries 0 disables resuming within
+//     a call (the target keeps what it holds, and the next call resumes).
 //   - 401 INVALID_TOKEN drops the token (a token source with Invalidate,
 //     refresh mode) and sends again with a new one, once until the next
 //     progress. INVALID_OAUTHSCOPE or OAUTH_SCOPE_MISMATCH is a
