@@ -282,7 +282,7 @@ func (e *UnsettledError) Error() string {
 	case e.Found != nil:
 		return fmt.Sprintf("%s; reading back found %s, which is not this request's result: %s", msg, DescribeBackup(e.Found), e.Why)
 	}
-	return fmt.Sprintf("%s; reading back found nothing: %s", msg, e.Why)
+	return fmt.Sprintf("%s; reading the latest backup back: %s", msg, e.Why)
 }
 
 func (e *UnsettledError) Unwrap() []error { return []error{e.Write, ErrMayHaveActed} }

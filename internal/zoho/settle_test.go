@@ -146,7 +146,7 @@ func TestSettleScheduleUnsettled(t *testing.T) {
 		requests string
 	}{
 		"no backup at all": {
-			rule: settleRule, want: "reading back found nothing: Zoho reports no backup at all",
+			rule: settleRule, want: "reading the latest backup back: Zoho reports no backup at all",
 			requests: "POST, GET",
 		},
 		"another rule": {
