@@ -86,7 +86,9 @@ func (r *backupScheduleResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"otherwise an immediate one-off backup. Zoho keeps one scheduled or running backup at a time. " +
 			"Each plan reads the latest backup (`GET /crm/bulk/v8/backup`); when it is no longer this one, or it was stopped " +
 			"(for example cancelled in the Zoho CRM UI), the resource leaves the state and the plan proposes to schedule it again. " +
-			"Destroying the resource cancels the backup; a backup already running cannot be cancelled and fails the destroy.",
+			"Destroying the resource cancels the backup; a backup already running cannot be cancelled and fails the destroy. " +
+			"When Zoho's answer to the create is lost, the backup is found by reading back; when Zoho refuses because a backup " +
+			"with the same rule is already scheduled, that backup is adopted.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
