@@ -443,13 +443,17 @@ func addScheduleError(ctx context.Context, diags *diag.Diagnostics, err error) {
 }
 
 // conflictingBackup says what the backup in the way of a schedule is, when
-// zoho.AdoptScheduled read it: it was not adopted because its rule differs
-// (or it is an immediate backup).
+// zoho.AdoptScheduled read it, and so why it was not adopted.
 func conflictingBackup(err error) string {
 	var conflict *zoho.ConflictError
-	if !errors.As(err, &conflict) || conflict.Existing == nil {
+	switch {
+	case !errors.As(err, &conflict):
+		return ""
+	case conflict.ReadErr != nil:
+		return fmt.Sprintf("\n\nReading it to compare its rule with the one asked for failed (%v), so it was not adopted.", conflict.ReadErr)
+	case conflict.Existing == nil:
 		return ""
 	}
-	return fmt.Sprintf("\n\nIt is %s, not the rule asked for; this resource adopts a backup in the way only when it has "+
-		"the same rule.", zoho.DescribeBackup(conflict.Existing))
+	return fmt.Sprintf("\n\nIt is %s. This resource adopts a backup in the way only when it is scheduled or running "+
+		"with the rule asked for, which this one is not.", zoho.DescribeBackup(conflict.Existing))
 }

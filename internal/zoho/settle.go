@@ -232,7 +232,7 @@ func initiatedSince(history []HistoryEntry, since time.Time) (logTime, why strin
 		if logged.Before(since) {
 			return "", fmt.Sprintf("Zoho's history shows it was started at %s, before this request was sent", logged.Format(time.RFC3339))
 		}
-		return *entry.LogTime, ""
+		return logged.Format(time.RFC3339), "" // Zoho's text, parsed and bounded
 	}
 	return "", "Zoho's history shows no event that started it"
 }

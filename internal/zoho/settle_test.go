@@ -243,6 +243,19 @@ func TestScheduleBackupSettledAdoption(t *testing.T) {
 			t.Errorf("the error does not say %q: %v", want, err)
 		}
 	})
+	t.Run("the backup in the way cannot be read", func(t *testing.T) {
+		srv, client := settleEmulator(t)
+		srv.SeedBackup(emulator.StatusScheduled, settleRuleZoho)
+		srv.InjectFault(emulator.Fault{Method: http.MethodGet, Path: settleBackupPath, Status: http.StatusBadGateway, Body: "<html>bad gateway</html>"})
+		_, err := client.ScheduleBackupSettled(context.Background(), settleRule)
+		var conflict *ConflictError
+		if !errors.As(err, &conflict) || conflict.ReadErr == nil || conflict.Existing != nil || ErrorCode(err) != CodeBackupAlreadyScheduled {
+			t.Fatalf("want a *ConflictError with the read's failure, got %T %v", err, err)
+		}
+		if !strings.Contains(err.Error(), "reading the backup in the way failed: read the latest backup: HTTP 502") {
+			t.Errorf("the error does not say the read failed: %v", err)
+		}
+	})
 	t.Run("immediate", func(t *testing.T) {
 		srv, client := settleEmulator(t)
 		srv.SeedBackup(emulator.StatusInProgress, "")
