@@ -36,10 +36,14 @@ import (
 //     this POST started may already be COMPLETED or FAILED by the time it is
 //     read (a small organization's export takes seconds). Its status tells
 //     neither, and Zoho sends no dates for it. Zoho's history does: starting
-//     a backup logs an "initiated" event with its log_time. So the history's
-//     newest event that starts a backup must be that "initiated" event, at or
-//     after the moment the POST was sent, less clockSkewAllowance. That costs
-//     one GET /backup/history, on this path only.
+//     a backup logs an "initiated" event with its log_time
+//     (https://www.zoho.com/crm/developer/docs/api/v8/backup-history.html
+//     shows the action; that every start logs one is this project's reading,
+//     which the emulator follows). So the history's newest event that starts
+//     a backup must be that "initiated" event, at or after the moment the
+//     POST was first sent, less clockSkewAllowance (retries of a 429 or 503
+//     before it only widen the window). That costs one GET /backup/history,
+//     on this path only.
 //
 // Anything else (the read fails, finds no backup, another rule, an
 // immediate backup initiated before the POST) settles nothing: the caller
