@@ -19,7 +19,8 @@ const DefaultMaxConcurrentRequests = 5
 // organization's limit with 429 TOO_MANY_REQUESTS, and retrying those costs
 // time and, under a storm, whole operations. A slot is held only while a
 // request is on the wire and its answer is read, never during a retry's wait
-// or a token refresh (the accounts server has no such limit).
+// or a token refresh (the accounts server has no such limit): a slow
+// accounts server must not stall calls whose token is in hand.
 //
 // The limit adapts as TCP's congestion window does (additive increase,
 // multiplicative decrease): a 429 halves it, because the organization's
@@ -89,6 +90,18 @@ func (s slot) release(throttled bool) {
 	case !throttled:
 		l.limit = min(l.ceiling, l.limit+1/l.limit)
 	}
+	close(l.wake)
+	l.wake = make(chan struct{})
+}
+
+// abandon frees a slot whose request was never sent, such as one given back
+// because its token was dropped while it waited (Client.holdSlotWithToken):
+// no answer came, so the limit learns nothing and stays as it is.
+func (s slot) abandon() {
+	l := s.limiter
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.inFlight--
 	close(l.wake)
 	l.wake = make(chan struct{})
 }
