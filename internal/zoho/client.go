@@ -167,11 +167,15 @@ type tokenInvalidator interface {
 	Invalidate(ctx context.Context, token string)
 }
 
-// tokenPeeker is a TokenSource that can say, without waiting, which token it
-// hands out now (RefreshingTokenSource.peekToken): false when it has no
-// valid token in hand and Token would have to refresh.
-type tokenPeeker interface {
+// tokenTracker is a TokenSource that knows its current token
+// (RefreshingTokenSource). peekToken says, without waiting, which token it
+// hands out now: false when it has no valid token in hand and Token would
+// have to refresh. tokenAccepted records that Zoho accepted a token, and
+// tokenServed reports it for the current token.
+type tokenTracker interface {
 	peekToken() (string, bool)
+	tokenAccepted(token string)
+	tokenServed(token string) bool
 }
 
 // maxStaleTokenResends bounds how often one attempt is sent again because
@@ -182,23 +186,41 @@ type tokenPeeker interface {
 // which the one refresh of doWithFreshToken then reports.
 const maxStaleTokenResends = 3
 
+// maxTokenDrops bounds how many current tokens one attempt drops after Zoho
+// rejected them. The first drop is always allowed; later ones only for a
+// token Zoho had accepted before (its lifetime ended while this request
+// was on the wire). More than a few lifetimes ending within one request's
+// few trips means tokens last only a handful of calls: reported.
+const maxTokenDrops = 3
+
 // doWithFreshToken sends a request; when Zoho rejects the access token with
 // INVALID_TOKEN and the token source can get another one, it sends the
 // request again with the current token. Zoho can revoke a token before its
-// expiry (the 16th token of a refresh token invalidates the oldest), and a
-// cached token may be stale.
+// expiry (the 16th token of a refresh token invalidates the oldest), a
+// token can expire on Zoho's side before the expiry it was issued with,
+// and a cached token may be stale.
 //
-// Two rejections differ. If the rejected token is no longer the source's
-// current one, another request has already had it rejected and replaced:
-// the request is sent again with the replacement, and no refresh is spent
-// (up to maxStaleTokenResends times). If it is the current one, it is
-// dropped (Invalidate, which refreshes once however many requests ask) and
-// the request is sent again; this is the request's one refresh, and a
-// current token rejected after it is reported. Refreshes thus stay at one
-// per token Zoho rejects, however many requests were in flight with it.
+// Three rejections differ:
+//   - The rejected token is no longer the source's current one: another
+//     request has already had it rejected and replaced. The request is sent
+//     again with the replacement, and nothing is refreshed (up to
+//     maxStaleTokenResends times).
+//   - It is the current one, and this is the request's first such
+//     rejection, or Zoho had accepted that token before (its lifetime
+//     ended): it is dropped (Invalidate, single flight however many
+//     requests ask) and the request is sent again with a new token (up to
+//     maxTokenDrops times).
+//   - It is the current one, the request has already dropped one, and Zoho
+//     never accepted this one: a fresh token refused outright (a wrong data
+//     centre, a revoked grant). It is reported; asking again would only
+//     spend refreshes.
+//
+// So every refresh ends a token that was used, or is the one refresh a
+// request spends on a token refused outright (as before): at most one per
+// token lifetime, plus one per request whose first token is refused.
 func (c *Client) doWithFreshToken(ctx context.Context, operation, method, path string, query url.Values, body []byte) (*response, error) {
 	invalidator, canRefresh := c.tokens.(tokenInvalidator)
-	refreshed, staleResends := false, 0
+	staleResends, drops := 0, 0
 	for {
 		resp, err := c.doOnce(ctx, operation, method, path, query, body)
 		if err != nil || !canRefresh || !isInvalidToken(resp) {
@@ -208,8 +230,8 @@ func (c *Client) doWithFreshToken(ctx context.Context, operation, method, path s
 		case staleResends < maxStaleTokenResends && c.tokenReplaced(resp.token):
 			staleResends++
 			c.logf(ctx, "Zoho rejected an access token that had already been replaced; sending again with the current one", map[string]any{"operation": operation})
-		case !refreshed:
-			refreshed = true
+		case drops == 0 || (drops < maxTokenDrops && c.tokenServed(resp.token)):
+			drops++
 			invalidator.Invalidate(ctx, resp.token)
 		default:
 			return resp, nil
@@ -220,12 +242,25 @@ func (c *Client) doWithFreshToken(ctx context.Context, operation, method, path s
 // tokenReplaced reports whether token is no longer the one the token source
 // hands out: replaced, or dropped with a refresh due.
 func (c *Client) tokenReplaced(token string) bool {
-	peeker, ok := c.tokens.(tokenPeeker)
+	tracker, ok := c.tokens.(tokenTracker)
 	if !ok {
 		return false
 	}
-	current, ok := peeker.peekToken()
+	current, ok := tracker.peekToken()
 	return !ok || current != token
+}
+
+// tokenServed reports whether Zoho accepted token before.
+func (c *Client) tokenServed(token string) bool {
+	tracker, ok := c.tokens.(tokenTracker)
+	return ok && tracker.tokenServed(token)
+}
+
+// tokenAccepted tells the token source that Zoho accepted token.
+func (c *Client) tokenAccepted(token string) {
+	if tracker, ok := c.tokens.(tokenTracker); ok {
+		tracker.tokenAccepted(token)
+	}
 }
 
 // isInvalidToken reports whether resp is Zoho's 401 INVALID_TOKEN.
@@ -258,6 +293,11 @@ func (c *Client) doOnce(ctx context.Context, operation, method, path string, que
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	if resp.StatusCode != http.StatusUnauthorized {
+		// Recorded before the slot is freed, so that a request sent in
+		// its place and rejected with this token finds it served.
+		c.tokenAccepted(token)
+	}
 	held.release(resp.StatusCode == http.StatusTooManyRequests)
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading the HTTP %d response: %w", operation, resp.StatusCode, err)
@@ -297,7 +337,7 @@ const maxSlotTokenRounds = 3
 // After maxSlotTokenRounds rounds the request goes with the token Token
 // gave: if Zoho rejects it, doWithFreshToken sends it again.
 func (c *Client) holdSlotWithToken(ctx context.Context, operation string) (slot, string, error) {
-	peeker, canPeek := c.tokens.(tokenPeeker)
+	tracker, canPeek := c.tokens.(tokenTracker)
 	for round := 1; ; round++ {
 		token, err := c.tokens.Token(ctx)
 		if err != nil {
@@ -313,7 +353,7 @@ func (c *Client) holdSlotWithToken(ctx context.Context, operation string) (slot,
 		if !canPeek {
 			return held, token, nil
 		}
-		current, ok := peeker.peekToken()
+		current, ok := tracker.peekToken()
 		switch {
 		case !ok && round < maxSlotTokenRounds:
 			held.abandon()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // DefaultMaxConcurrentRequests is the number of API calls a client has in
@@ -39,6 +40,8 @@ type concurrencyLimiter struct {
 	// wake is closed, and replaced, whenever a slot frees or the limit
 	// grows, so waiters look again.
 	wake chan struct{}
+	// waiting counts the requests waiting for a slot, for tests.
+	waiting atomic.Int32
 }
 
 func newConcurrencyLimiter(ceiling int) *concurrencyLimiter {
@@ -64,11 +67,21 @@ func (l *concurrencyLimiter) acquire(ctx context.Context) (slot, error) {
 		}
 		wake := l.wake
 		l.mu.Unlock()
-		select {
-		case <-wake:
-		case <-ctx.Done():
-			return slot{}, fmt.Errorf("waiting for one of the provider's max_concurrent_requests slots: %w", ctx.Err())
+		if err := l.wait(ctx, wake); err != nil {
+			return slot{}, err
 		}
+	}
+}
+
+// wait waits for wake, or until ctx ends.
+func (l *concurrencyLimiter) wait(ctx context.Context, wake <-chan struct{}) error {
+	l.waiting.Add(1)
+	defer l.waiting.Add(-1)
+	select {
+	case <-wake:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for one of the provider's max_concurrent_requests slots: %w", ctx.Err())
 	}
 }
 

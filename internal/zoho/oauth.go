@@ -130,6 +130,11 @@ type RefreshingTokenSource struct {
 	// must never wait for a refresh in progress.
 	currentMu sync.Mutex
 	current   AccessToken
+	// currentServed records that Zoho accepted current at least once
+	// (tokenAccepted): a token rejected after that has ended its lifetime,
+	// one never accepted may be refused outright (see
+	// Client.doWithFreshToken). Guarded like current.
+	currentServed bool
 	// refused is the accounts server's refusal, kept for the rest of the
 	// process (guarded by lock): see rememberRefusal.
 	refused error
@@ -247,6 +252,24 @@ func (s *RefreshingTokenSource) setCurrent(t AccessToken) {
 	s.currentMu.Lock()
 	defer s.currentMu.Unlock()
 	s.current = t
+	s.currentServed = false
+}
+
+// tokenAccepted records that Zoho accepted token, if it is the current one.
+func (s *RefreshingTokenSource) tokenAccepted(token string) {
+	s.currentMu.Lock()
+	defer s.currentMu.Unlock()
+	if s.current.Value == token {
+		s.currentServed = true
+	}
+}
+
+// tokenServed reports whether token is the current one and Zoho has
+// accepted it at least once.
+func (s *RefreshingTokenSource) tokenServed(token string) bool {
+	s.currentMu.Lock()
+	defer s.currentMu.Unlock()
+	return s.currentServed && s.current.Value == token
 }
 
 // peekToken returns the token in hand if it is still valid, without waiting
