@@ -182,8 +182,8 @@ type tokenTracker interface {
 // Zoho rejected a token that another request had already replaced. With the
 // token read just before sending (doOnce), a token goes stale only while its
 // request is on the wire, and the next token lasts far longer than one trip:
-// more than a few stale rejections in a row means Zoho rejects every token,
-// which the one refresh of doWithFreshToken then reports.
+// more than a few stale rejections in a row means something else is wrong,
+// and the rejection then goes through the drop rules below, which report it.
 const maxStaleTokenResends = 3
 
 // maxTokenDrops bounds how many current tokens one attempt drops after Zoho
