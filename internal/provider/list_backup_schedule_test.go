@@ -26,7 +26,8 @@ import (
 
 const (
 	scheduleType = "zohocrm_backup_schedule"
-	// listAddress is the list block of listQuery, as querycheck names it.
+	// listAddress is the list block of the published example, as
+	// querycheck names it.
 	listAddress = scheduleType + ".all"
 	// weeklyRule is the rule the tests seed, in Zoho's documented form.
 	weeklyRule = "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TH"
@@ -204,15 +205,15 @@ func TestProtocol_listBackupSchedule(t *testing.T) {
 	wantOneError(t, "listing with a revoked token", failed[0].Diagnostics, "Failed to list the backup schedule", "INVALID_TOKEN")
 }
 
-// listQuery is the query of the published example with include_resource
-// set as asked.
-func listQuery(includeResource bool) string {
-	return fmt.Sprintf(`
-list "zohocrm_backup_schedule" "all" {
-  provider         = zohocrm
-  include_resource = %t
-}
-`, includeResource)
+// listExample is the published example of the list resource, which every
+// query test runs, so a broken example fails them.
+func listExample(t *testing.T) string {
+	t.Helper()
+	example, err := os.ReadFile("../../examples/list-resources/zohocrm_backup_schedule/list-resource.tfquery.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(example)
 }
 
 // requestsWere is a query check that the emulator received exactly these
@@ -240,15 +241,15 @@ func skipBelowListCLI(t *testing.T) {
 }
 
 // queryTestCase applies the provider configuration alone (no request),
-// then runs `terraform query` on query with checks.
-func queryTestCase(t *testing.T, srv *emulator.Server, query string, checks ...querycheck.QueryResultCheck) resource.TestCase {
+// then runs `terraform query` on the published example with checks.
+func queryTestCase(t *testing.T, srv *emulator.Server, checks ...querycheck.QueryResultCheck) resource.TestCase {
 	return resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		PreCheck:                 func() { skipBelowListCLI(t) },
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
 		Steps: []resource.TestStep{
 			{Config: providerBlock(srv.URL(), testToken), Check: checkRequestCount(srv, 0)},
-			{Query: true, Config: query, QueryResultChecks: checks},
+			{Query: true, Config: listExample(t), QueryResultChecks: checks},
 		},
 	}
 }
@@ -262,7 +263,7 @@ func TestAccBackupScheduleList_noneFound(t *testing.T) {
 			if seed != "" {
 				srv.SeedBackup(seed, weeklyRule)
 			}
-			parallelAcceptanceTest(t, queryTestCase(t, srv, listQuery(true),
+			parallelAcceptanceTest(t, queryTestCase(t, srv,
 				querycheck.ExpectLength(listAddress, 0),
 				requestsWere{srv: srv, want: []string{"GET " + backupPath}},
 			))
@@ -277,7 +278,7 @@ func TestAccBackupScheduleList_oneFound(t *testing.T) {
 	live := srv.SeedBackup(emulator.StatusScheduled, weeklyRule)
 	next := emulatorDate(live.ScheduledDate)
 	byID := queryfilter.ByResourceIdentity(map[string]knownvalue.Check{"id": knownvalue.StringExact(live.ID)})
-	parallelAcceptanceTest(t, queryTestCase(t, srv, listQuery(true),
+	parallelAcceptanceTest(t, queryTestCase(t, srv,
 		querycheck.ExpectLength(listAddress, 1),
 		querycheck.ExpectIdentity(listAddress, map[string]knownvalue.Check{"id": knownvalue.StringExact(live.ID)}),
 		querycheck.ExpectResourceDisplayName(listAddress, byID,
@@ -303,10 +304,7 @@ func TestAccBackupScheduleList_generateConfig(t *testing.T) {
 		t.Skip("acceptance test: set TF_ACC=1")
 	}
 	skipBelowListCLI(t)
-	example, err := os.ReadFile("../../examples/list-resources/zohocrm_backup_schedule/list-resource.tfquery.hcl")
-	if err != nil {
-		t.Fatal(err)
-	}
+	example := listExample(t)
 	tests := map[string]struct {
 		status, rule string
 		wantRule     string // the generated rrule line
@@ -320,7 +318,7 @@ func TestAccBackupScheduleList_generateConfig(t *testing.T) {
 			srv := newEmulator(t)
 			live := srv.SeedBackup(tt.status, tt.rule)
 			cli := newTerraformCLI(t, New("test")(), providerBlock(srv.URL(), testToken))
-			writeFile(t, filepath.Join(cli.dir, "backups.tfquery.hcl"), string(example))
+			writeFile(t, filepath.Join(cli.dir, "backups.tfquery.hcl"), example)
 			cli.mustRun("init", "-no-color")
 
 			out := cli.mustRun("query", "-no-color", "-generate-config-out=generated.tf")
