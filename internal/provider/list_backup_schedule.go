@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
 )
@@ -74,7 +75,12 @@ func (l *backupScheduleListResource) List(ctx context.Context, req list.ListRequ
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
-	if backup == nil || scheduleGone(backup.ID, backup) != "" {
+	latestID := ""
+	if backup != nil {
+		latestID = backup.ID
+	}
+	if gone := scheduleGone(latestID, backup); gone != "" {
+		tflog.Debug(ctx, "No current Zoho CRM backup schedule to list", map[string]any{"reason": gone})
 		stream.Results = list.NoListResults
 		return
 	}
