@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -273,5 +274,23 @@ func TestCommitRefusesForeignPartFile(t *testing.T) {
 	}
 	if _, err := d2.Commit(context.Background(), nil, CommitOptions{ExpectedSize: -1}); err == nil {
 		t.Error("Commit accepted nil")
+	}
+}
+
+// Entries are checked on parallel workers; the one that fails is named
+// whichever worker meets it, and the others stop.
+func TestCommitCRCMismatchAmongManyEntries(t *testing.T) {
+	var entries []zipEntry
+	for i := range 12 {
+		entries = append(entries, zipEntry{name: fmt.Sprintf("Module_%02d.csv", i), method: zip.Store, content: bytes.Repeat([]byte{byte(i + 1)}, 50_000)})
+	}
+	archive := buildZip(t, entries...)
+	archive[dataOffset(t, archive, "Module_07.csv")+49_999] ^= 0x80
+	d := openTestDir(t)
+	p := writePart(t, d, "Data_001.zip", archive)
+	_, err := d.Commit(context.Background(), p, CommitOptions{Verify: true, ExpectedSize: int64(len(archive))})
+	var entryErr *EntryError
+	if !errors.As(err, &entryErr) || entryErr.Entry != "Module_07.csv" || !errors.Is(err, zip.ErrChecksum) {
+		t.Fatalf("Commit = %v, want an *EntryError naming Module_07.csv", err)
 	}
 }
