@@ -146,7 +146,9 @@ func writeBenchZip(b *testing.B, path string) int64 {
 				row = append(row, []byte("\",")...)
 			}
 			row = append(row, '\n')
-			w.Write(row)
+			if _, err := w.Write(row); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 	if err := zw.Close(); err != nil {

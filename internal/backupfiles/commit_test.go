@@ -142,8 +142,12 @@ func TestCommitZeroCRCInHeader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write(content)
-	zw.Close()
+	if _, err := w.Write(content); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	d := openTestDir(t)
 	p := writePart(t, d, "Data_001.zip", buf.Bytes())
 	_, err = d.Commit(context.Background(), p, CommitOptions{Verify: true, ExpectedSize: -1})
@@ -187,7 +191,9 @@ func TestCommitShortFileIsKeptForResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resumed.Write(archive[1000:])
+	if _, err := resumed.Write(archive[1000:]); err != nil {
+		t.Fatal(err)
+	}
 	entry, err := d.Commit(context.Background(), resumed, CommitOptions{Verify: true, ExpectedSize: int64(len(archive))})
 	if err != nil || entry.SHA256 != sha256Hex(archive) {
 		t.Fatalf("Commit after resume = %+v, %v", entry, err)

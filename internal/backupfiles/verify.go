@@ -49,36 +49,55 @@ func verifyZip(ctx context.Context, r io.ReaderAt, size int64, path string) erro
 func verifyEntries(parent context.Context, files []*zip.File) (int, error) {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	var (
-		next    atomic.Int64
-		mu      sync.Mutex
-		failed  = -1
-		failErr error
-		wg      sync.WaitGroup
-	)
-	workers := min(runtime.GOMAXPROCS(0), maxVerifyWorkers, len(files))
-	for range workers {
-		wg.Go(func() {
-			buf := make([]byte, verifyBufferSize)
-			for i := int(next.Add(1) - 1); i < len(files) && ctx.Err() == nil; i = int(next.Add(1) - 1) {
-				err := verifyEntry(ctx, files[i], buf)
-				if err == nil {
-					continue
-				}
-				if ctx.Err() == nil {
-					mu.Lock()
-					if failed < 0 || i < failed {
-						failed, failErr = i, err
-					}
-					mu.Unlock()
-					cancel()
-				}
-				return
-			}
-		})
+	run := &verifyRun{ctx: ctx, stop: cancel, files: files, failed: -1}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), maxVerifyWorkers, len(files)) {
+		wg.Go(run.work)
 	}
 	wg.Wait()
-	return failed, failErr
+	return run.failed, run.err
+}
+
+// verifyRun is the state the workers of one verification share.
+type verifyRun struct {
+	ctx   context.Context
+	stop  context.CancelFunc
+	files []*zip.File
+	next  atomic.Int64
+
+	mu     sync.Mutex
+	failed int
+	err    error
+}
+
+// work checks the next unclaimed entry until none is left, one fails or
+// the run is stopped.
+func (r *verifyRun) work() {
+	buf := make([]byte, verifyBufferSize)
+	for r.ctx.Err() == nil {
+		i := int(r.next.Add(1) - 1)
+		if i >= len(r.files) {
+			return
+		}
+		if err := verifyEntry(r.ctx, r.files[i], buf); err != nil {
+			r.fail(i, err)
+			return
+		}
+	}
+}
+
+// fail records entry i's error and stops the other workers, unless the
+// error only reflects a run already stopped.
+func (r *verifyRun) fail(i int, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	r.mu.Lock()
+	if r.failed < 0 || i < r.failed {
+		r.failed, r.err = i, err
+	}
+	r.mu.Unlock()
+	r.stop()
 }
 
 // errCRCMissing is an entry whose header records a CRC-32 of 0 although its
