@@ -4,8 +4,8 @@
 //
 //	zohocrm-emulator -token demo-token -seed SCHEDULED -ready-file /tmp/emu.json
 //
-// Once listening it writes {"url":..., "backup_id":..., "pid":...} to the
-// ready file (atomically, so a script polling for the file never reads half
+// Once listening it writes {"url":..., "download_url":..., "backup_id":...,
+// "pid":...} to the ready file (atomically, so a script polling for the file never reads half
 // of it), logs one line per request to stderr without any credentials, and
 // exits cleanly on SIGINT or SIGTERM.
 package main
@@ -39,11 +39,14 @@ type options struct {
 	seedRRule       string
 	readyFile       string
 	quota           int
+	limitCode       string
+	purchased       int
 	notFoundNested  bool
 	permissionsNeed bool
 	latency         time.Duration
 	rtt             time.Duration
 	tlsCertFile     string
+	download        downloadFlags
 }
 
 // selfClient is a -self-client flag: a Zoho Self Client and a refresh token
@@ -83,7 +86,7 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	fs := flag.NewFlagSet("zohocrm-emulator", flag.ContinueOnError)
 	fs.SetOutput(output)
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "loopback `address` to listen on (non-loopback addresses are refused)")
-	fs.Func("token", "access `token` to accept, with scope "+emulator.ScopeAll+" as an administrator; repeatable or comma-separated", func(v string) error {
+	fs.Func("token", "access `token` to accept, with scopes "+emulator.ScopeAll+" and "+emulator.ScopeFiles+" as an administrator; repeatable or comma-separated", func(v string) error {
 		for t := range strings.SplitSeq(v, ",") {
 			if t = strings.TrimSpace(t); t != "" {
 				o.tokens = append(o.tokens, t)
@@ -92,7 +95,7 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 		return nil
 	})
 	fs.Func("self-client", "`CLIENT_ID:CLIENT_SECRET:REFRESH_TOKEN` of a Self Client whose refresh token "+emulator.TokenPath+
-		" accepts (tokens get scope "+emulator.ScopeAll+" and expire after an hour); repeatable", func(v string) error {
+		" accepts (tokens get scopes "+emulator.ScopeAll+" and "+emulator.ScopeFiles+" and expire after an hour); repeatable", func(v string) error {
 		c, err := parseSelfClient(v)
 		if err == nil {
 			o.selfClients = append(o.selfClients, c)
@@ -102,17 +105,24 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	fs.StringVar(&o.seed, "seed", "", "seed one backup in this `status` (e.g. SCHEDULED); empty seeds none")
 	fs.StringVar(&o.seedRRule, "seed-rrule", defaultSeedRRule, "`rrule` of the seeded backup")
 	fs.StringVar(&o.readyFile, "ready-file", "", "once listening, write {url, backup_id, pid} JSON to this `path`")
-	fs.IntVar(&o.quota, "quota", 4, "backups allowed per month before LIMIT_EXCEEDED (negative: unlimited)")
+	fs.IntVar(&o.quota, "quota", 4, "backups allowed per month before the monthly-limit error (negative: unlimited)")
+	fs.StringVar(&o.limitCode, "limit-code", emulator.CodeLimitReached, "`code` of the monthly-limit error: "+
+		emulator.CodeLimitReached+" (as Zoho's SDK declares) or "+emulator.CodeLimitExceeded+" (as Zoho's docs say)")
+	fs.IntVar(&o.purchased, "purchased-backups", 0, "extra backups the organization has bought, reported as count in history entries")
 	fs.BoolVar(&o.notFoundNested, "resource-not-found-nested", false, "answer RESOURCE_NOT_FOUND nested under \"backup\" instead of top-level")
 	fs.BoolVar(&o.permissionsNeed, "permissions-needed-key", false, "use details.permissions_needed instead of details.permissions in NO_PERMISSION")
 	fs.DurationVar(&o.latency, "latency", 0, "delay every API answer by this `duration` (e.g. 50ms), to model the network round trip to Zoho")
 	fs.DurationVar(&o.rtt, "rtt", 0, "model a network round trip of this `duration`: every answer held 1 RTT, every new connection 1 RTT more (TCP), 2 with -tls-cert (TCP and TLS 1.3); overrides -latency")
 	fs.StringVar(&o.tlsCertFile, "tls-cert", "", "serve HTTPS with a throwaway self-signed certificate for 127.0.0.1 and localhost, written in PEM to this `path` for clients to trust (SSL_CERT_FILE, curl --cacert)")
+	o.download.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if o.limitCode != emulator.CodeLimitReached && o.limitCode != emulator.CodeLimitExceeded {
+		return o, fmt.Errorf("-limit-code must be %s or %s, not %q", emulator.CodeLimitReached, emulator.CodeLimitExceeded, o.limitCode)
 	}
 	return o, nil
 }
@@ -142,20 +152,22 @@ func run(ctx context.Context, o options, logger *log.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := emulator.New(append([]emulator.Option{
+	srv := emulator.New(append(append([]emulator.Option{
 		emulator.WithLogger(logger),
 		emulator.WithMonthlyQuota(o.quota),
+		emulator.WithLimitCode(o.limitCode),
+		emulator.WithPurchasedBackups(o.purchased),
 		emulator.WithResourceNotFoundNested(o.notFoundNested),
 		emulator.WithPermissionsNeededKey(o.permissionsNeed),
-	}, network...)...)
+	}, network...), o.download.options()...)...)
 	if len(o.tokens) == 0 && len(o.selfClients) == 0 {
 		logger.Print("warning: no -token or -self-client given; every API request will be refused")
 	}
 	for _, c := range o.selfClients {
-		srv.AddRefreshToken(c.id, c.secret, c.refreshToken, emulator.ScopeAll)
+		srv.AddRefreshToken(c.id, c.secret, c.refreshToken, emulator.ScopeAll, emulator.ScopeFiles)
 	}
 	for _, t := range o.tokens {
-		srv.AddToken(t, emulator.ScopeAll)
+		srv.AddToken(t, emulator.ScopeAll, emulator.ScopeFiles)
 	}
 	var backupID string
 	if o.seed != "" {
@@ -169,10 +181,11 @@ func run(ctx context.Context, o options, logger *log.Logger) error {
 		return err
 	}
 	defer srv.Close()
-	logger.Printf("listening on %s (%d token(s), %d self client(s), seeded backup %q)", srv.URL(), len(o.tokens), len(o.selfClients), backupID)
+	logger.Printf("listening on %s, download host %s (%d token(s), %d self client(s), seeded backup %q)",
+		srv.URL(), srv.DownloadURL(), len(o.tokens), len(o.selfClients), backupID)
 
 	if o.readyFile != "" {
-		if err := writeReadyFile(o.readyFile, srv.URL(), backupID); err != nil {
+		if err := writeReadyFile(o.readyFile, srv.URL(), srv.DownloadURL(), backupID); err != nil {
 			return err
 		}
 		// A stale ready file would tell the next script run that a dead
@@ -186,8 +199,8 @@ func run(ctx context.Context, o options, logger *log.Logger) error {
 
 // writeReadyFile writes the file next to its final name and renames it into
 // place, so readers see either nothing or the whole JSON document.
-func writeReadyFile(path, url, backupID string) error {
-	data, err := json.Marshal(map[string]any{"url": url, "backup_id": backupID, "pid": os.Getpid()})
+func writeReadyFile(path, url, downloadURL, backupID string) error {
+	data, err := json.Marshal(map[string]any{"url": url, "download_url": downloadURL, "backup_id": backupID, "pid": os.Getpid()})
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,20 @@ func TestParseFlags(t *testing.T) {
 	}
 }
 
+func TestParseFlagsLimitCode(t *testing.T) {
+	o, err := parseFlags(nil, io.Discard)
+	if err != nil || o.limitCode != emulator.CodeLimitReached || o.purchased != 0 {
+		t.Fatalf("defaults: limit code %q, purchased %d, %v", o.limitCode, o.purchased, err)
+	}
+	o, err = parseFlags([]string{"-limit-code", "LIMIT_EXCEEDED", "-purchased-backups", "2"}, io.Discard)
+	if err != nil || o.limitCode != emulator.CodeLimitExceeded || o.purchased != 2 {
+		t.Fatalf("-limit-code LIMIT_EXCEEDED -purchased-backups 2: %q, %d, %v", o.limitCode, o.purchased, err)
+	}
+	if _, err := parseFlags([]string{"-limit-code", "LIMIT_HIT"}, io.Discard); err == nil || !strings.Contains(err.Error(), "LIMIT_REACHED or LIMIT_EXCEEDED") {
+		t.Fatalf("-limit-code LIMIT_HIT: %v", err)
+	}
+}
+
 func TestRunRefusesNonLoopback(t *testing.T) {
 	o := options{listen: "0.0.0.0:0", seedRRule: defaultSeedRRule, quota: 4}
 	if err := run(t.Context(), o, log.New(io.Discard, "", 0)); err == nil {

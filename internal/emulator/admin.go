@@ -41,6 +41,7 @@ type adminBackupJSON struct {
 //	POST /_emulator/backups?status=S&rrule=R       seed a backup (SeedBackup)
 //	PUT  /_emulator/backups/{id}?status=S          change a status (SetStatus)
 //	GET  /_emulator/metrics                        connections accepted and requests (Metrics)
+//	POST /_emulator/reset                          forget every backup, history entry and recorded request (Reset)
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, adminPrefix)
 	switch {
@@ -58,11 +59,27 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		err := s.SetStatus(id, r.URL.Query().Get("status"))
 		b, _ := s.Backup(id)
 		s.adminAnswer(w, http.StatusOK, b, err)
-	case path == "requests" || path == "backups" || path == "metrics" || strings.HasPrefix(path, "backups/"):
+	case path == "reset" && r.Method == http.MethodPost:
+		s.Reset()
+		w.WriteHeader(http.StatusNoContent)
+	case path == "requests" || path == "backups" || path == "metrics" || path == "reset" || strings.HasPrefix(path, "backups/"):
 		adminError(w, http.StatusMethodNotAllowed, "method not allowed")
 	default:
 		adminError(w, http.StatusNotFound, "no such emulator endpoint")
 	}
+}
+
+// Reset forgets every backup, history entry and recorded request, so that a
+// script can run one scenario after another on one emulator as if each had
+// a fresh organization. Tokens, options, faults and the clock are kept; ids
+// keep counting up, so an id from before a reset names nothing after it.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.backups = nil
+	s.byID = make(map[string]*backupRecord)
+	s.history = nil
+	s.requests = nil
 }
 
 func (s *Server) adminAnswer(w http.ResponseWriter, status int, b Backup, err error) {

@@ -71,6 +71,26 @@ func TestAdminEndpoints(t *testing.T) {
 	}
 }
 
+// POST /_emulator/reset forgets backups, history and requests, but keeps
+// tokens, so a script can start the next scenario on a clean organization.
+func TestAdminReset(t *testing.T) {
+	s := newServer(t)
+	old := s.SeedBackup(StatusScheduled, "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO")
+	do(t, s, http.MethodGet, basePath, "")
+
+	wantStatus(t, send(t, s, http.MethodPost, "/_emulator/reset", "", ""), http.StatusNoContent)
+	if len(s.Backups()) != 0 || len(s.History()) != 0 || len(s.Requests()) != 0 {
+		t.Fatalf("after reset: %d backups, %d history entries, %d requests", len(s.Backups()), len(s.History()), len(s.Requests()))
+	}
+	wantNoContent(t, do(t, s, http.MethodGet, basePath, ""))
+	wantNoContent(t, do(t, s, http.MethodGet, histPath, ""))
+	wantTopError(t, do(t, s, http.MethodPut, cancelPath(old.ID), ""), http.StatusBadRequest, CodeResourceNotFound, msgResourceNotFound)
+	if again := schedule(t, s, "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO"); again == old.ID {
+		t.Fatalf("a backup after the reset reuses id %s", again)
+	}
+	wantStatus(t, send(t, s, http.MethodGet, "/_emulator/reset", "", ""), http.StatusMethodNotAllowed)
+}
+
 func TestRedactHeader(t *testing.T) {
 	h := http.Header{"Authorization": {"Zoho-oauthtoken secret", "secret2"}, "X-Other": {"keep"}}
 	r := RedactHeader(h)

@@ -54,6 +54,9 @@ type backupRecord struct {
 	// finishesAt is when an immediate backup made by POST /backup leaves
 	// INPROGRESS for the configured outcome; zero for every other backup.
 	finishesAt time.Time
+	// job is the download job id of generated links; "" when there are
+	// none or SetDownloadLinks replaced them.
+	job string
 }
 
 func (b *Backup) clone() Backup {
@@ -216,20 +219,14 @@ func (s *Server) transition(b *backupRecord, status string) {
 	}
 }
 
-// completeLinks generates links shaped like Zoho's:
-// https://download-accl.zoho.com/v2/crm/{zgid}/backup/{job-id}/Data_001.zip.
-// The job id is a fresh id, distinct from the backup id, as in the samples.
+// completeLinks generates links shaped like Zoho's
+// (https://download-accl.zoho.com/v2/crm/{zgid}/backup/{job-id}/Data_001.zip)
+// on the emulator's download host: http://127.0.0.1:PORT/v2/crm/... (see
+// download.go). The job id is a fresh id, distinct from the backup id, as in
+// the samples.
 func (s *Server) completeLinks(b *backupRecord) {
-	job := s.newID()
-	base := "https://download-accl.zoho.com/v2/crm/" + s.cfg.zgid + "/backup/" + job + "/"
-	b.DataLinks = make([]string, 0, s.cfg.dataFiles)
-	for i := 1; i <= s.cfg.dataFiles; i++ {
-		b.DataLinks = append(b.DataLinks, fmt.Sprintf("%sData_%03d.zip", base, i))
-	}
-	b.AttachmentLinks = make([]string, 0, s.cfg.attachmentFiles)
-	for i := 1; i <= s.cfg.attachmentFiles; i++ {
-		b.AttachmentLinks = append(b.AttachmentLinks, fmt.Sprintf("%sAttachments_%03d.zip", base, i))
-	}
+	b.job = s.newID()
+	s.fillLinks(b)
 	expiry := s.now().Add(s.cfg.linkLifetime)
 	b.ExpiryDate = &expiry
 }
@@ -273,7 +270,7 @@ func (s *Server) schedule(c *call) response {
 		return errAlreadyScheduled(active.ID)
 	}
 	if !s.quotaLeft() {
-		return errLimitExceeded()
+		return errMonthlyLimit(s.cfg.limitCode)
 	}
 	b := s.createBackup(rule, parsed)
 	if parsed == nil {
@@ -391,10 +388,12 @@ type urlsJSON struct {
 
 // urls is GET /backup/urls: the latest backup's links while it is COMPLETED
 // and they have not expired; otherwise 204, as Zoho documents for "no links".
+// WithListedExpiredLinks keeps expired links listed [UNCONFIRMED].
 func (s *Server) urls(*call) response {
 	b := s.latest()
 	if b == nil || b.Status != StatusCompleted || b.ExpiryDate == nil ||
-		len(b.DataLinks)+len(b.AttachmentLinks) == 0 || !s.now().Before(*b.ExpiryDate) {
+		len(b.DataLinks)+len(b.AttachmentLinks) == 0 ||
+		(!s.cfg.download.listExpiredLinks && !s.now().Before(*b.ExpiryDate)) {
 		return noContent()
 	}
 	return response{status: http.StatusOK, body: map[string]any{"urls": urlsJSON{

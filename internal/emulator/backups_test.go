@@ -184,7 +184,7 @@ func TestMonthlyQuota(t *testing.T) {
 		scheduleAndCancel(t, s)
 		for _, body := range []string{"", `{"backup":{"rrule":"` + rule + `"}}`} {
 			res := do(t, s, http.MethodPost, basePath, body)
-			d := wantNestedError(t, res, CodeLimitExceeded, "Backup limit exceeded.")
+			d := wantNestedError(t, res, CodeLimitReached, "Backup limit exceeded.")
 			wantDetails(t, d, map[string]any{})
 		}
 		clk.Advance(24 * 24 * time.Hour) // 2026-04-03
@@ -196,19 +196,30 @@ func TestMonthlyQuota(t *testing.T) {
 		for range 4 {
 			scheduleAndCancel(t, s)
 		}
-		wantNestedError(t, do(t, s, http.MethodPost, basePath, ""), CodeLimitExceeded, "Backup limit exceeded.")
+		wantNestedError(t, do(t, s, http.MethodPost, basePath, ""), CodeLimitReached, "Backup limit exceeded.")
 	})
 
 	t.Run("seeded backups count", func(t *testing.T) {
 		s, _ := newClockedServer(t, WithMonthlyQuota(1))
 		s.SeedBackup(StatusCompleted, "")
-		wantNestedError(t, do(t, s, http.MethodPost, basePath, ""), CodeLimitExceeded, "Backup limit exceeded.")
+		wantNestedError(t, do(t, s, http.MethodPost, basePath, ""), CodeLimitReached, "Backup limit exceeded.")
 	})
 
 	t.Run("zero", func(t *testing.T) {
 		s := newServer(t, WithMonthlyQuota(0))
-		wantNestedError(t, do(t, s, http.MethodPost, basePath, ""), CodeLimitExceeded, "Backup limit exceeded.")
+		wantNestedError(t, do(t, s, http.MethodPost, basePath, ""), CodeLimitReached, "Backup limit exceeded.")
 		wantNoContent(t, do(t, s, http.MethodGet, basePath, ""))
+	})
+
+	t.Run("the documented code", func(t *testing.T) {
+		s := newServer(t, WithMonthlyQuota(0), WithLimitCode(CodeLimitExceeded))
+		d := wantNestedError(t, do(t, s, http.MethodPost, basePath, ""), CodeLimitExceeded, "Backup limit exceeded.")
+		wantDetails(t, d, map[string]any{})
+	})
+
+	t.Run("an unknown code keeps the default", func(t *testing.T) {
+		s := newServer(t, WithMonthlyQuota(0), WithLimitCode("LIMIT_WHATEVER"))
+		wantNestedError(t, do(t, s, http.MethodPost, basePath, ""), CodeLimitReached, "Backup limit exceeded.")
 	})
 
 	t.Run("unlimited", func(t *testing.T) {
@@ -321,7 +332,8 @@ func testURLsLifecycle(t *testing.T) {
 	dl, _ := data[0].(string)
 	al, _ := att[0].(string)
 	if !dataRe.MatchString(dl) || !strings.HasSuffix(dl, "/Data_001.zip") ||
-		!attachRe.MatchString(al) || !strings.HasSuffix(al, "/Attachments_001.zip") {
+		!attachRe.MatchString(al) || !strings.HasSuffix(al, "/Attachments_001.zip") ||
+		!strings.HasPrefix(dl, s.DownloadURL()+"/") || s.DownloadURL() == s.URL() {
 		t.Fatalf("links = %q, %q", dl, al)
 	}
 	if strings.Contains(dl, "/"+id+"/") {

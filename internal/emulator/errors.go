@@ -20,6 +20,7 @@ const (
 	CodeRequestBodyNotReadable = "REQUEST_BODY_NOT_READABLE"
 	CodeBackupAlreadyScheduled = "BACKUP_ALREADY_SCHEDULED"
 	CodeLimitExceeded          = "LIMIT_EXCEEDED"
+	CodeLimitReached           = "LIMIT_REACHED"
 	CodeAlreadyCancelled       = "ALREADY_CANCELLED"
 	CodeInProgress             = "INPROGRESS"
 	CodeResourceNotFound       = "RESOURCE_NOT_FOUND"
@@ -161,9 +162,12 @@ func errInvalidRRule() response {
 		map[string]any{"api_name": "rrule", "json_path": "$.backup.rrule"})
 }
 
+// errInvalidParam names the refused query parameter with the details keys
+// Zoho's SDK models for INVALID_DATA (api_name and json_path), as the rrule
+// error does; which keys Zoho sends for a query parameter is [UNCONFIRMED].
 func errInvalidParam(name string) response {
 	return topLevelError(http.StatusBadRequest, CodeInvalidData, msgInvalidData,
-		map[string]any{"param_name": name})
+		map[string]any{"api_name": name, "json_path": "$." + name})
 }
 
 func errAlreadyScheduled(id string) response {
@@ -171,8 +175,11 @@ func errAlreadyScheduled(id string) response {
 		map[string]any{"id": id})
 }
 
-func errLimitExceeded() response {
-	return backupError(CodeLimitExceeded, msgLimitExceeded, nil)
+// errMonthlyLimit is the answer once the month's backups are spent. Its
+// code is [UNCONFIRMED]: Zoho's SDK declares LIMIT_REACHED (the default),
+// the schedule page LIMIT_EXCEEDED; see WithLimitCode.
+func errMonthlyLimit(code string) response {
+	return backupError(code, msgLimitExceeded, nil)
 }
 
 func errAlreadyCancelled(id string) response {

@@ -13,11 +13,13 @@ import (
 // refused earlier is still refused for that reason), so it models a server
 // that accepted the call and then broke, or throttled it.
 //
-// By default a fault answers with a top-level error envelope. Body replaces
+// By default a fault answers with a top-level error envelope; Nested puts it
+// under "backup" instead, where Zoho puts its business errors. Body replaces
 // the envelope with any bytes (HTML, truncated JSON, nothing at all with
-// Status 204...). Delay holds the answer back, Drop closes the connection
-// without answering, and PassThrough lets the endpoint act first, so a fault
-// can model an answer lost after Zoho did the work.
+// Status 204...). Status 304 answers with no body at all, as HTTP requires.
+// Delay holds the answer back, Drop closes the connection without answering,
+// and PassThrough lets the endpoint act first, so a fault can model an answer
+// lost after Zoho did the work.
 type Fault struct {
 	Method string // "" matches any method
 	Path   string // exact request path; "" matches any path
@@ -25,11 +27,17 @@ type Fault struct {
 	// number means until ClearFaults.
 	Times int
 	// Status, Code and Message default to 500 INTERNAL_ERROR "Internal Server
-	// Error". The body is the top-level error envelope with Details ({} if nil).
+	// Error". The body is the error envelope with Details ({} if nil), at the
+	// top level unless Nested.
 	Status  int
 	Code    string
 	Message string
 	Details map[string]any
+	// Nested sends the envelope as {"backup":{...}}, the placement of Zoho's
+	// business errors, rather than at the top level, with Status as given
+	// (not forced to 400), so a client is proved against a code in either
+	// placement.
+	Nested bool
 	// Header is added to the response, e.g. Retry-After for a 429.
 	Header http.Header
 	// Body, when not empty, is sent verbatim instead of the envelope, with
@@ -140,8 +148,16 @@ func (s *Server) takeFault(c *call, op operation) (response, bool) {
 
 // answer is the fault's own response.
 func (f *faultState) answer() response {
-	if f.Body != "" {
+	switch {
+	case f.Status == http.StatusNotModified:
+		// A 304 has no body (RFC 9110 15.4.5): Body, Code and Nested
+		// cannot change that.
+		return response{status: f.Status, header: f.Header.Clone()}
+	case f.Body != "":
 		return response{status: f.Status, raw: []byte(f.Body), header: f.Header.Clone()}
+	case f.Nested:
+		return response{status: f.Status, header: f.Header.Clone(),
+			body: map[string]any{"backup": newErrorBody(f.Code, f.Message, maps.Clone(f.Details))}}
 	}
 	resp := topLevelError(f.Status, f.Code, f.Message, maps.Clone(f.Details))
 	resp.header = f.Header.Clone()

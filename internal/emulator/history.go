@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"net/http"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,17 +31,38 @@ type HistoryEntry struct {
 	BackupID string
 }
 
-// addHistory appends an event for b at the current time. Callers hold s.mu.
+// addHistory appends an event for b at the current time. A completed run
+// names its ZIP file (see historyFileName); every entry carries the
+// organization's purchased backups as count. Callers hold s.mu.
 func (s *Server) addHistory(b *backupRecord, state, action string) {
-	s.history = append(s.history, HistoryEntry{
+	entry := HistoryEntry{
 		ID:         s.newID(),
 		DoneBy:     b.Requester,
 		LogTime:    s.now(),
 		State:      state,
 		Action:     action,
 		RepeatType: b.repeatType,
+		Count:      s.cfg.purchasedBackups,
 		BackupID:   b.ID,
-	})
+	}
+	if state == "completed" {
+		entry.FileName = historyFileName(b.DataLinks, b.AttachmentLinks)
+	}
+	s.history = append(s.history, entry)
+}
+
+// historyFileName is the file a completed run's history entry names: the
+// last path segment of its first data link (Data_001.zip), else of its first
+// attachment link, else none. Zoho documents file_name as "the name of the
+// zip file available for download" without saying which one when a backup
+// is split into several; the first is this emulator's choice.
+func historyFileName(dataLinks, attachmentLinks []string) string {
+	for _, links := range [][]string{dataLinks, attachmentLinks} {
+		if len(links) > 0 {
+			return path.Base(links[0])
+		}
+	}
+	return ""
 }
 
 // History returns all history entries, newest first, including any older
@@ -74,6 +96,8 @@ func (s *Server) SeedHistory(n int) {
 			LogTime:    at,
 			State:      "completed",
 			RepeatType: "immediate",
+			FileName:   "Data_001.zip",
+			Count:      s.cfg.purchasedBackups,
 		}
 	}
 	s.history = slices.Concat(seeded, s.history)

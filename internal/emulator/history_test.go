@@ -72,7 +72,8 @@ func TestHistoryInvalidParams(t *testing.T) {
 		t.Run(tt.query, func(t *testing.T) {
 			res := do(t, s, http.MethodGet, histPath+tt.query, "")
 			d := wantTopError(t, res, http.StatusBadRequest, CodeInvalidData, "Invalid data")
-			wantDetails(t, d, map[string]any{"param_name": tt.param})
+			// The details keys Zoho's SDK models (no param_name).
+			wantDetails(t, d, map[string]any{"api_name": tt.param, "json_path": "$." + tt.param})
 		})
 	}
 }
@@ -90,6 +91,54 @@ func TestHistoryYearWindow(t *testing.T) {
 	if n := len(s.History()); n != 2 {
 		t.Fatalf("History() kept %d entries, want 2", n)
 	}
+}
+
+// A completed run's entry names its first ZIP file; every entry reports
+// the organization's purchased backups as a number.
+func TestHistoryFileNameAndCount(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		opts      []Option
+		file      string
+		purchased float64
+	}{
+		{"defaults", nil, "Data_001.zip", 0},
+		{"purchased backups", []Option{WithPurchasedBackups(3)}, "Data_001.zip", 3},
+		{"attachments only", []Option{WithDownloadFiles(0, 2)}, "Attachments_001.zip", 0},
+		{"no files", []Option{WithDownloadFiles(0, 0), WithPurchasedBackups(-1)}, "", 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServer(t, tt.opts...)
+			s.SeedBackup(StatusCompleted, "")
+			entries, _ := getHistory(t, s, "")
+			if len(entries) != 2 {
+				t.Fatalf("history = %v", entries)
+			}
+			completed, initiated := entries[0], entries[1]
+			if tt.file == "" {
+				if completed["file_name"] != nil {
+					t.Errorf("file_name = %v, want null", completed["file_name"])
+				}
+			} else if completed["file_name"] != tt.file {
+				t.Errorf("completed file_name = %v, want %s", completed["file_name"], tt.file)
+			}
+			if initiated["file_name"] != nil {
+				t.Errorf("initiated file_name = %v, want null", initiated["file_name"])
+			}
+			for _, e := range entries {
+				if e["count"] != tt.purchased {
+					t.Errorf("count = %#v, want %v", e["count"], tt.purchased)
+				}
+			}
+		})
+	}
+	t.Run("seeded history", func(t *testing.T) {
+		s := newServer(t, WithPurchasedBackups(1))
+		s.SeedHistory(1)
+		if h := s.History(); len(h) != 1 || h[0].FileName != "Data_001.zip" || h[0].Count != 1 {
+			t.Fatalf("History() = %+v", h)
+		}
+	})
 }
 
 func TestSeedBackupHistory(t *testing.T) {

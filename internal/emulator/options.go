@@ -14,6 +14,8 @@ type config struct {
 	versions             map[string]bool
 	resourceNotFoundNest bool
 	monthlyQuota         int
+	limitCode            string
+	purchasedBackups     int
 	clock                func() time.Time
 	location             *time.Location
 	requester            Requester
@@ -32,6 +34,7 @@ type config struct {
 	// scheduled through POST /backup runs, and how it ends.
 	immediateDuration time.Duration
 	immediateOutcome  string
+	download          downloadConfig // download.go
 }
 
 // Defaults mirror Zoho's samples: the requester, zgid and +05:30 zone are the
@@ -40,6 +43,7 @@ func defaultConfig() config {
 	return config{
 		versions:             map[string]bool{"v8": true},
 		monthlyQuota:         4, // Ultimate edition: 4 backups a month.
+		limitCode:            CodeLimitReached,
 		clock:                time.Now,
 		tokenThrottleStatus:  http.StatusOK,
 		location:             time.FixedZone("IST", 5*60*60+30*60),
@@ -62,10 +66,31 @@ func WithResourceNotFoundNested(nested bool) Option {
 }
 
 // WithMonthlyQuota sets how many backups may be created per calendar month
-// (by the server clock) before POST /backup answers LIMIT_EXCEEDED. 0 makes
-// every schedule fail; a negative value means unlimited. Default 4.
+// (by the server clock) before POST /backup answers the monthly-limit error
+// (see WithLimitCode). 0 makes every schedule fail; a negative value means
+// unlimited. Default 4.
 func WithMonthlyQuota(n int) Option {
 	return func(c *config) { c.monthlyQuota = n }
+}
+
+// WithLimitCode sets the code of the monthly-limit error, which Zoho leaves
+// [UNCONFIRMED]: "LIMIT_REACHED" (default), the code Zoho's Node.js SDK for
+// v8 declares, or "LIMIT_EXCEEDED", the code of the Schedule Data Backup
+// page. Any other value keeps the current code.
+func WithLimitCode(code string) Option {
+	return func(c *config) {
+		if code == CodeLimitReached || code == CodeLimitExceeded {
+			c.limitCode = code
+		}
+	}
+}
+
+// WithPurchasedBackups sets how many extra backups the organization has
+// bought on top of its edition's monthly ones (default 0), which every
+// history entry reports as "count". How a purchase moves the monthly limit is
+// not documented, so the quota (WithMonthlyQuota) ignores it.
+func WithPurchasedBackups(n int) Option {
+	return func(c *config) { c.purchasedBackups = max(n, 0) }
 }
 
 // WithClock replaces time.Now, so tests can control dates, quota months and
@@ -167,4 +192,39 @@ func WithImmediateBackup(duration time.Duration, outcome string) Option {
 			c.immediateOutcome = outcome
 		}
 	}
+}
+
+// WithDownloadSize sets the size in bytes of every file the download host
+// serves (default DefaultDownloadSize, 256 KiB; clamped to MinDownloadSize
+// and MaxDownloadSize). Files are generated on the fly, so a 1 GiB file
+// costs no more memory than a small one.
+func WithDownloadSize(bytes int64) Option {
+	return func(c *config) { c.download.size = bytes }
+}
+
+// WithDownloadAddress sets the loopback address the download host listens on
+// (default: the API's loopback IP with an ephemeral port).
+func WithDownloadAddress(addr string) Option {
+	return func(c *config) { c.download.address = addr }
+}
+
+// WithListedExpiredLinks decides whether GET /backup/urls still lists a
+// completed backup's links after their expiry date, which Zoho leaves
+// [UNCONFIRMED]: false (default) answers 204 once they expire; true keeps
+// listing them, while the download host refuses them, so a client can be
+// tested against a listed but expired link.
+func WithListedExpiredLinks(on bool) Option {
+	return func(c *config) { c.download.listExpiredLinks = on }
+}
+
+// WithDownloadThroughput caps each download response at bytesPerSecond
+// (default 0: no cap). SetDownloadThroughput changes it later.
+func WithDownloadThroughput(bytesPerSecond int64) Option {
+	return func(c *config) { c.download.throughput = max(bytesPerSecond, 0) }
+}
+
+// WithDownloadFaults queues download faults from the start, as
+// InjectDownloadFault does.
+func WithDownloadFaults(faults ...DownloadFault) Option {
+	return func(c *config) { c.download.faults = append(c.download.faults, faults...) }
 }

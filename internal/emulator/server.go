@@ -60,6 +60,14 @@ type Server struct {
 	conns  map[net.Conn]http.ConnState
 
 	metrics metrics
+
+	// The download host (download.go): its listener (lifeMu), the base of
+	// its links, its requests and faults (mu), its throughput cap.
+	dl           downloadHost
+	dlBase       atomic.Pointer[string]
+	downloads    []*DownloadRequest
+	dlFaults     []*downloadFaultState
+	dlThroughput atomic.Int64
 }
 
 type tokenInfo struct {
@@ -75,16 +83,18 @@ func New(opts ...Option) *Server {
 	for _, opt := range opts {
 		opt(&cfg)
 	}
-	return &Server{
+	s := &Server{
 		cfg:    cfg,
 		tokens: make(map[string]tokenInfo),
 		byID:   make(map[string]*backupRecord),
 		lastID: firstID,
 	}
+	s.initDownloads()
+	return s
 }
 
 // Start listens on 127.0.0.1 with an ephemeral port and serves in the
-// background.
+// background, with the download host on a second port (DownloadURL).
 func (s *Server) Start() error { return s.StartOn("127.0.0.1:0") }
 
 // StartOn listens on addr, which must be a loopback address ("127.0.0.1:8080",
@@ -107,6 +117,10 @@ func (s *Server) StartOn(addr string) error {
 	if tcp, ok := ln.Addr().(*net.TCPAddr); !ok || !tcp.IP.IsLoopback() {
 		_ = ln.Close()
 		return fmt.Errorf("emulator: %s resolved to non-loopback address %s", addr, ln.Addr())
+	}
+	if err := s.startDownloadHost(ln.Addr()); err != nil {
+		_ = ln.Close()
+		return err
 	}
 	s.ln = ln
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ConnState: s.trackConn}
@@ -149,6 +163,7 @@ func (s *Server) URL() string {
 // Close stops the listener, letting in-flight requests finish for a few
 // seconds. It is safe to call more than once, and before Start.
 func (s *Server) Close() {
+	s.closeDownloadHost()
 	s.lifeMu.Lock()
 	srv, ln, done := s.srv, s.ln, s.done
 	s.srv, s.ln, s.done = nil, nil, nil

@@ -75,7 +75,7 @@ func TestOptions(t *testing.T) {
 	wantStatus(t, res, http.StatusOK)
 	u := obj(t, res.body["urls"], "urls")
 	links, _ := u["data_links"].([]any)
-	if len(links) != 1 || !strings.HasPrefix(str(t, links[0]), "https://download-accl.zoho.com/v2/crm/999/backup/") ||
+	if len(links) != 1 || !strings.HasPrefix(str(t, links[0]), s.DownloadURL()+"/v2/crm/999/backup/") ||
 		u["expiry_date"] != "2026-03-10T11:00:00+05:30" {
 		t.Fatalf("urls = %s", res.raw)
 	}

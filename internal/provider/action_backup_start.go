@@ -64,7 +64,7 @@ func (a *backupStartAction) Schema(_ context.Context, _ action.SchemaRequest, re
 		MarkdownDescription: "Takes an immediate Zoho CRM data backup each time it is invoked, with `POST /crm/bulk/v8/backup` " +
 			"and an empty body, for example right before an apply that changes the CRM. " +
 			"**Each invocation uses one of the backups the Zoho CRM edition allows per month** (4 for Ultimate, 2 for the " +
-			"other paid editions); when they are spent, Zoho refuses with `LIMIT_EXCEEDED`. Zoho keeps one scheduled or running " +
+			"other paid editions); when they are spent, Zoho refuses with `LIMIT_EXCEEDED` (or `LIMIT_REACHED`, as Zoho's SDK names it). Zoho keeps one scheduled or running " +
 			"backup at a time, so the invocation fails with `BACKUP_ALREADY_SCHEDULED` while another exists. " +
 			"With `wait = true` it follows the backup until it completes and reports the download links. " +
 			"Planning it makes no request and nothing is kept in state. Actions need Terraform 1.14 or later.",

@@ -116,8 +116,13 @@ func TestProtocol_startActionFailures(t *testing.T) {
 			want: []string{"did not finish within timeout = 1s", "while it was INPROGRESS",
 				"The backup goes on in Zoho", "zohocrm_backup data source"},
 		},
-		"limit exceeded": {
+		"limit reached": {
 			opts: []emulator.Option{emulator.WithMonthlyQuota(0)},
+			want: []string{"The monthly backup limit of the Zoho CRM edition is reached", "LIMIT_REACHED",
+				"4 for Ultimate, 2 for the other paid editions"},
+		},
+		"limit exceeded": {
+			opts: []emulator.Option{emulator.WithMonthlyQuota(0), emulator.WithLimitCode(emulator.CodeLimitExceeded)},
 			want: []string{"The monthly backup limit of the Zoho CRM edition is reached", "LIMIT_EXCEEDED",
 				"4 for Ultimate, 2 for the other paid editions"},
 		},

@@ -26,7 +26,8 @@ func TestAccBackupURLsDataSource_available(t *testing.T) {
 	srv.ResetRequests()
 	var reads atomic.Int32
 	link := func(file string) knownvalue.Check {
-		return knownvalue.StringRegexp(regexp.MustCompile(`^https://download-accl\.zoho\.com/v2/crm/757345985/backup/[0-9]{19}/` + file + `$`))
+		// The emulator serves its links on its own download host.
+		return knownvalue.StringRegexp(regexp.MustCompile(`^` + regexp.QuoteMeta(srv.DownloadURL()) + `/v2/crm/757345985/backup/[0-9]{19}/` + regexp.QuoteMeta(file) + `$`))
 	}
 	parallelAcceptanceTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: countingProviderFactories(&reads),

@@ -1,9 +1,12 @@
 package provider
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -45,9 +48,8 @@ var remedies = map[string]string{
 		"Zoho CRM under Setup > Data Administration > Export), then apply again; or manage the existing backup with this " +
 		"resource instead of scheduling a new one, with terraform import. A backup that is already running cannot be " +
 		"cancelled: wait for it to finish, then apply again.",
-	zoho.CodeLimitExceeded: "The organization has used every data backup its Zoho CRM edition allows this month " +
-		"(4 for Ultimate, 2 for the other paid editions). Nothing was scheduled. Wait until next month, when Zoho refreshes " +
-		"the limit, or purchase additional backups in Zoho CRM; then apply again.",
+	zoho.CodeLimitExceeded: monthlyLimitRemedy,
+	zoho.CodeLimitReached:  monthlyLimitRemedy,
 	zoho.CodeInvalidData: "Zoho refused a value in the request as invalid. For a backup schedule it is the rrule: the provider " +
 		"checks it against Zoho's documented grammar (FREQ=WEEKLY or MONTHLY; INTERVAL=1 to 52; BYDAY=a weekday, or for " +
 		"MONTHLY rules BYMONTHDAY=1 to 31) before sending it, so Zoho applies a rule its documentation does not describe. " +
@@ -56,12 +58,68 @@ var remedies = map[string]string{
 		"that rewrites requests; please report it with the log of TF_LOG=DEBUG.",
 	zoho.CodeAPINotSupported: "Zoho does not serve this API in the version the provider called. Set api_version to a " +
 		"supported version (the message and details name it), or remove api_version to use v8.",
+	// The codes below are declared by Zoho's Node.js SDK for API v8 and not
+	// documented on Zoho's pages; zoho/errors.go says how the client treats each.
+	zoho.CodeNotAllowed: "Zoho does not allow this backup operation for the organization, or for the backup in its present state. " +
+		"Nothing was changed, and asking again gets the same answer, so it was not retried. Zoho's message above says more. " +
+		"Scheduling a backup (zohocrm_backup_schedule, zohocrm_backup_start): check that the organization's Zoho CRM edition " +
+		"includes data backup and that the token's user has the Administrator profile. Cancelling (zohocrm_backup_cancellation, " +
+		"zohocrm_backup_cancel): only a SCHEDULED backup can be cancelled; read its status with the zohocrm_backup data source. " +
+		"Reading (the zohocrm_backup, zohocrm_backup_urls and zohocrm_backup_history data sources): the organization may not use " +
+		"data backup at all; check its edition in Zoho CRM under Setup > Data Administration > Export.",
+	zoho.CodeAlreadyUsed: "Zoho says that what this request would use has already been used. Nothing was changed, and asking " +
+		"again gets the same answer, so it was not retried. Scheduling a backup (zohocrm_backup_schedule, zohocrm_backup_start): " +
+		"the backups the organization's edition allows for this period are most likely spent, as with LIMIT_EXCEEDED; read the " +
+		"zohocrm_backup_history data source to see them, and wait until next month or purchase additional backups in Zoho CRM. " +
+		"Cancelling or reading: Zoho's message above names what was used; check the backup in Zoho CRM under " +
+		"Setup > Data Administration > Export.",
+	zoho.CodeMandatoryNotFound: "Zoho says a value it requires is missing from the request; the details above name it " +
+		"(api_name, json_path). The provider sends what Zoho documents for each backup call (for a schedule, backup.rrule, or an " +
+		"empty body for an immediate backup; nothing for a cancellation or a read), so this is a bug in the provider or a proxy " +
+		"that rewrites requests: please report it to the provider's maintainers with the log of TF_LOG=DEBUG. It was not " +
+		"retried: the same request gets the same answer.",
+	zoho.CodeBadRequest: "Zoho could not accept the request as it was sent. The provider sends each backup call as Zoho " +
+		"documents it, so this is a bug in the provider or a proxy that rewrites requests: please report it to the provider's " +
+		"maintainers with the log of TF_LOG=DEBUG and the details above. It was not retried: the same request gets the same answer.",
+	zoho.CodeInternalServerError: "Zoho failed to process the request, as with INTERNAL_ERROR. The provider retries it, whatever " +
+		"HTTP status comes with it (unless max_retries is 0), except a request that schedules a backup: Zoho may have acted on " +
+		"that one before it failed, so it is never sent twice. After a failed schedule, check whether the backup exists (the " +
+		"zohocrm_backup data source, or Zoho CRM under Setup > Data Administration > Export) before applying again. Otherwise " +
+		"try again later; if it persists, contact support@zohocrm.com.",
+	zoho.CodeNotModified: "Zoho, or a cache between Terraform and Zoho, answered HTTP 304 Not Modified, which answers only a " +
+		"conditional request (If-None-Match, If-Modified-Since), and the provider sends none. The answer holds nothing to use " +
+		"and asking again would get the same, so it was not retried. Look for a caching proxy or gateway between Terraform and " +
+		"api_domain (HTTPS_PROXY, a corporate gateway) and bypass it for Zoho's API domain; if there is none, report it to the " +
+		"provider's maintainers with the log of TF_LOG=DEBUG.",
 }
 
-// unknownAnswerRemedy covers codes Zoho never documented and bodies that are
-// not a Zoho answer at all (an HTML page from a gateway or proxy).
+// monthlyLimitRemedy explains the monthly limit, under either of its codes:
+// Zoho's docs say LIMIT_EXCEEDED, its SDK LIMIT_REACHED.
+const monthlyLimitRemedy = "The organization has used every data backup its Zoho CRM edition allows this month " +
+	"(4 for Ultimate, 2 for the other paid editions). Nothing was scheduled. Wait until next month, when Zoho refreshes " +
+	"the limit, or purchase additional backups in Zoho CRM; then apply again."
+
+// detailedCodes are the codes whose diagnostic quotes Zoho's details: they
+// name the value or the object Zoho refused, which the remedy points to.
+// Unknown codes quote them too.
+var detailedCodes = map[string]bool{
+	zoho.CodeNotAllowed:        true,
+	zoho.CodeAlreadyUsed:       true,
+	zoho.CodeMandatoryNotFound: true,
+	zoho.CodeBadRequest:        true,
+}
+
+// unknownAnswerRemedy covers bodies that are not a Zoho answer at all (an
+// HTML page from a gateway or proxy, an empty or truncated body).
 const unknownAnswerRemedy = "This is not an answer the provider knows. If the body is an HTML page, a proxy or gateway " +
 	"between you and Zoho answered instead of Zoho: check api_domain and try again later."
+
+// unknownCodeRemedy covers a Zoho envelope whose code has no remedy yet:
+// the diagnostic still quotes the code, Zoho's message and the HTTP status.
+const unknownCodeRemedy = "Zoho answered with a code this provider does not know yet; its message, quoted above, says " +
+	"what went wrong, and Zoho lists its general codes at https://www.zoho.com/crm/developer/docs/api/v8/status-codes.html. " +
+	"It was retried only if its HTTP status is one the provider retries (429, or a 5xx other than 501). Please report the " +
+	"code to the provider's maintainers with the log of TF_LOG=DEBUG, so that it gets its own explanation."
 
 // addZohoError turns an error from the zoho client into a diagnostic that
 // says what was being done, what Zoho answered and what to do. When the
@@ -179,15 +237,35 @@ func describeLocalFailure(err error) (string, bool) {
 	return "", false
 }
 
-// describeAPIError is the detail text for an error answer from Zoho.
+// describeAPIError is the detail text for an error answer from Zoho: its
+// HTTP status, code and message (redacted and bounded by the client), the
+// details where they name what was refused, and the remedy.
 func describeAPIError(apiErr *zoho.APIError) string {
+	if apiErr.HTTPStatus == http.StatusNotModified {
+		return "Zoho answered HTTP 304 Not Modified, with no body.\n\n" + remedies[zoho.CodeNotModified]
+	}
 	if apiErr.Code == "" {
 		return fmt.Sprintf("Zoho answered HTTP %d with a body that is not a Zoho API response: %s\n\n%s",
 			apiErr.HTTPStatus, apiErr.BodyExcerpt, unknownAnswerRemedy)
 	}
 	remedy, known := remedies[apiErr.Code]
 	if !known {
-		remedy = unknownAnswerRemedy
+		remedy = unknownCodeRemedy
 	}
-	return fmt.Sprintf("Zoho answered HTTP %d with code %s: %q.\n\n%s", apiErr.HTTPStatus, apiErr.Code, apiErr.Message, remedy)
+	answer := fmt.Sprintf("Zoho answered HTTP %d with code %s: %q.", apiErr.HTTPStatus, apiErr.Code, apiErr.Message)
+	if details := quotedDetails(apiErr.Details); details != "" && (detailedCodes[apiErr.Code] || !known) {
+		answer += " Details: " + details + "."
+	}
+	return answer + "\n\n" + remedy
+}
+
+// quotedDetails is Zoho's details object on one line, or "" when it is
+// absent or empty. The client has already bounded it and dropped it if it
+// held anything secret.
+func quotedDetails(details json.RawMessage) string {
+	var compact bytes.Buffer
+	if json.Compact(&compact, details) != nil || compact.Len() == 0 || compact.String() == "{}" || compact.String() == "null" {
+		return ""
+	}
+	return strings.ToValidUTF8(compact.String(), "\uFFFD")
 }

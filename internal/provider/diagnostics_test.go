@@ -29,7 +29,7 @@ func TestErrorReferenceQuotesEveryRemedy(t *testing.T) {
 		if !strings.Contains(page, "### "+code+" "+foldSpace(remedy)) {
 			t.Errorf("the error reference has no section %q quoting its remedy %q", code, remedy)
 		}
-		if !strings.Contains(page, "[`"+code+"`](#"+strings.ToLower(code)+")") {
+		if !strings.Contains(page, "[`"+code+"`](#"+headingAnchor(code)+")") {
 			t.Errorf("the error reference's table does not link %s", code)
 		}
 	}
@@ -57,6 +57,12 @@ func TestErrorReferenceQuotesEveryRemedy(t *testing.T) {
 			t.Errorf("the error reference does not explain %q", text)
 		}
 	}
+}
+
+// headingAnchor is the anchor Markdown renderers give the heading "### code":
+// lower case, spaces as hyphens ("Not Modified" is #not-modified).
+func headingAnchor(code string) string {
+	return strings.ReplaceAll(strings.ToLower(code), " ", "-")
 }
 
 // TestEveryErrorCodeHasARemedy: each error code the client knows has a

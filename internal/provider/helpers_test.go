@@ -61,7 +61,9 @@ func newEmulator(t *testing.T, opts ...emulator.Option) *emulator.Server {
 		t.Fatalf("starting the emulator: %v", err)
 	}
 	t.Cleanup(srv.Close)
-	srv.AddToken(testToken, "ZohoCRM.bulk.backup.ALL")
+	// The main token may also download backups (ZohoFiles.files.ALL), as a
+	// Self Client made for the download action is.
+	srv.AddToken(testToken, "ZohoCRM.bulk.backup.ALL", emulator.ScopeFiles)
 	srv.AddToken(testReadOnlyToken, "ZohoCRM.bulk.backup.READ")
 	srv.AddNonAdminToken(testNonAdminToken, "ZohoCRM.bulk.backup.ALL")
 	return srv
@@ -275,7 +277,7 @@ const weekly = "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=FR"
 func newOAuthEmulator(t *testing.T, opts ...emulator.Option) *emulator.Server {
 	t.Helper()
 	srv := newEmulator(t, append([]emulator.Option{emulator.WithMonthlyQuota(-1)}, opts...)...)
-	srv.AddRefreshToken(testClientID, testClientSecret, testRefreshToken, emulator.ScopeAll)
+	srv.AddRefreshToken(testClientID, testClientSecret, testRefreshToken, emulator.ScopeAll, emulator.ScopeFiles)
 	return srv
 }
 

@@ -363,7 +363,7 @@ func addScheduleError(ctx context.Context, diags *diag.Diagnostics, err error) {
 	var apiErr *zoho.APIError
 	if !errors.As(err, &apiErr) || apiErr.Code != zoho.CodeBackupAlreadyScheduled {
 		summary := "Failed to schedule a backup"
-		if code := zoho.ErrorCode(err); code == zoho.CodeLimitExceeded {
+		if code := zoho.ErrorCode(err); code == zoho.CodeLimitExceeded || code == zoho.CodeLimitReached {
 			summary = "The monthly backup limit of the Zoho CRM edition is reached"
 		}
 		addZohoError(ctx, diags, summary, err)

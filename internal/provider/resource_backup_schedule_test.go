@@ -448,8 +448,15 @@ func TestAccBackupSchedule_errors(t *testing.T) {
 			setup: func(s *emulator.Server) string { return s.SeedBackup(emulator.StatusInProgress, "").ID },
 			want:  `Backup {id} is already scheduled or running.*BACKUP_ALREADY_SCHEDULED.*cannot be cancelled: wait for it to finish`,
 		},
-		"monthly limit": {
+		// Both codes of the monthly limit: the SDK's (the emulator's default)
+		// and the docs'.
+		"monthly limit LIMIT_REACHED": {
 			token: testToken, rule: "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO", opts: []emulator.Option{emulator.WithMonthlyQuota(0)},
+			want: `monthly backup limit of the Zoho CRM edition is reached.*HTTP 400 with code LIMIT_REACHED: "Backup limit exceeded.".*Wait until next month`,
+		},
+		"monthly limit LIMIT_EXCEEDED": {
+			token: testToken, rule: "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO",
+			opts: []emulator.Option{emulator.WithMonthlyQuota(0), emulator.WithLimitCode(emulator.CodeLimitExceeded)},
 			want: `monthly backup limit of the Zoho CRM edition is reached.*HTTP 400 with code LIMIT_EXCEEDED: "Backup limit exceeded.".*Wait until next month`,
 		},
 		"invalid data": {

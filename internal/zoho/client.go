@@ -321,7 +321,12 @@ func (t redirectRefusingTransport) RoundTrip(req *http.Request) (*http.Response,
 	return resp, err
 }
 
-func isRedirect(status int) bool { return status >= 300 && status < 400 }
+// isRedirect reports whether status is a redirect to refuse. 304 Not
+// Modified is a 3xx but points nowhere: it answers a conditional request
+// (none is ever sent), and is reported as such (apiError), not as a redirect.
+func isRedirect(status int) bool {
+	return status >= 300 && status < 400 && status != http.StatusNotModified
+}
 
 // refusedRedirect is the excerpt that reports a refused redirect: where it
 // pointed (redacted and bounded) and why following it is wrong.

@@ -3,6 +3,7 @@ package zoho
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -45,6 +46,11 @@ func parseEnvelope(body []byte) (env envelope, ok bool) {
 // apiError builds the error for a response that is not the expected success.
 // The token the request carried is redacted from anything quoted.
 func apiError(operation string, resp *response) *APIError {
+	if resp.status == http.StatusNotModified {
+		// A 304 has no body, so nothing names it but its status: it gets
+		// the code Zoho's SDK gives it.
+		return &APIError{Operation: operation, HTTPStatus: resp.status, Code: CodeNotModified, BodyExcerpt: excerpt(resp.body, resp.token)}
+	}
 	env, ok := parseEnvelope(resp.body)
 	if !ok {
 		return &APIError{Operation: operation, HTTPStatus: resp.status, BodyExcerpt: excerpt(resp.body, resp.token)}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // Codes Zoho documents for the backup endpoints and the CRM API in general.
@@ -22,9 +23,35 @@ const (
 	CodeInvalidData            = "INVALID_DATA"
 	CodeBackupAlreadyScheduled = "BACKUP_ALREADY_SCHEDULED"
 	CodeLimitExceeded          = "LIMIT_EXCEEDED"
+	CodeLimitReached           = "LIMIT_REACHED" // the monthly limit as Zoho's SDK names it; the docs say LIMIT_EXCEEDED
 	CodeTooManyRequests        = "TOO_MANY_REQUESTS"
 	CodeRequestBodyNotReadable = "REQUEST_BODY_NOT_READABLE"
 	CodeAPINotSupported        = "API_NOT_SUPPORTED"
+)
+
+// Codes that Zoho's official Node.js SDK for API v8 (@zohocrm/nodejs-sdk-8.0)
+// declares for the backup API besides the documented ones above. Zoho's
+// pages do not say when it sends them; retry.go classifies each by what its
+// name says, and the provider explains each.
+const (
+	// CodeNotAllowed: the operation is not permitted (for the organization's
+	// edition, or for the backup in its current state).
+	CodeNotAllowed = "NOT_ALLOWED"
+	// CodeAlreadyUsed: what the request would spend has already been spent.
+	CodeAlreadyUsed = "ALREADY_USED"
+	// CodeMandatoryNotFound: a mandatory value is missing from the request.
+	CodeMandatoryNotFound = "MANDATORY_NOT_FOUND"
+	// CodeBadRequest: the request is malformed.
+	CodeBadRequest = "BAD_REQUEST"
+	// CodeInternalServerError: Zoho failed, as with CodeInternalError.
+	CodeInternalServerError = "INTERNAL_SERVER_ERROR"
+	// CodeNotModified is the SDK's name for HTTP 304 Not Modified (Zoho's
+	// status-codes page lists the status:
+	// https://www.zoho.com/crm/developer/docs/api/v8/status-codes.html). A
+	// 304 answers only a conditional request, and this client sends none,
+	// so the client gives it this code when it arrives (the answer has no
+	// body to carry one), and accepts it from an envelope too.
+	CodeNotModified = "Not Modified"
 )
 
 // APIError is an answer from Zoho that is not a success: either a documented
@@ -47,6 +74,10 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
+	if e.HTTPStatus == http.StatusNotModified {
+		return fmt.Sprintf("%s: unexpected HTTP 304 Not Modified, which answers only a conditional request, "+
+			"and the client sends none: there is no earlier answer it could refer to", e.Operation)
+	}
 	if e.Code == "" {
 		return fmt.Sprintf("%s: HTTP %d with a response that is not a Zoho API envelope: %q", e.Operation, e.HTTPStatus, e.BodyExcerpt)
 	}

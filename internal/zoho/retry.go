@@ -145,9 +145,10 @@ const (
 	//     to.
 	// Everything else may have been processed before it failed (a reset or
 	// dropped connection, a timeout while waiting for the answer, 500
-	// INTERNAL_ERROR, a 502 or 504 from a gateway whose upstream may have
-	// acted), so it is reported instead of retried: the user then checks
-	// whether the backup exists before applying again.
+	// INTERNAL_ERROR, INTERNAL_ERROR or INTERNAL_SERVER_ERROR with any
+	// status, a 502 or 504 from a gateway whose upstream may have acted), so
+	// it is reported instead of retried: the user then checks whether the
+	// backup exists before applying again.
 	retryUnprocessed
 )
 
@@ -177,26 +178,78 @@ type failure struct {
 	retryAfter time.Duration
 }
 
-// classifyResponse says whether an answer is a transient failure: 429, or a
-// 5xx other than 501 Not Implemented (which will not change on a retry).
+// classifyResponse says whether an answer is a transient failure, and
+// whether Zoho can have acted on it (classifyAnswer decides).
 func classifyResponse(resp *response, now time.Time) (failure, bool) {
-	status := resp.status
-	if status != http.StatusTooManyRequests && (status < 500 || status == http.StatusNotImplemented) {
+	code := answerCode(resp)
+	transient, unprocessed := classifyAnswer(resp.status, code)
+	if !transient {
 		return failure{}, false
 	}
-	f := failure{
-		transient:   true,
-		unprocessed: status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable,
-		reason:      "HTTP " + strconv.Itoa(status),
-	}
-	if env, ok := parseEnvelope(resp.body); ok {
-		f.reason += " " + serverText(env.Code, maxCodeBytes, resp.token)
+	f := failure{transient: true, unprocessed: unprocessed, reason: "HTTP " + strconv.Itoa(resp.status)}
+	if code != "" {
+		f.reason += " " + serverText(code, maxCodeBytes, resp.token)
 	}
 	if after, ok := parseRetryAfter(resp.header.Get("Retry-After"), now); ok {
 		f.retryAfter = after
 		f.reason += ", Retry-After " + after.String()
 	}
 	return f, true
+}
+
+// answerCode is the code of the answer's envelope (nested under "backup" or
+// at the top level), or "" when it has none.
+func answerCode(resp *response) string {
+	if len(resp.body) == 0 {
+		return ""
+	}
+	env, _ := parseEnvelope(resp.body)
+	return env.Code
+}
+
+// refusalCodes are Zoho's answers that say the request itself is refused:
+// asking again gets the same answer, so they are never retried, whatever
+// HTTP status comes with them (Zoho does not document theirs; a refusal
+// carried by a 500 or a 429 is still a refusal). CodeNotModified is here
+// for an envelope that names it; a bare 304 is never retried either.
+var refusalCodes = map[string]bool{
+	CodeNotAllowed:        true,
+	CodeAlreadyUsed:       true,
+	CodeMandatoryNotFound: true,
+	CodeBadRequest:        true,
+	CodeNotModified:       true,
+}
+
+// serverFailureCodes say that Zoho's application failed while handling the
+// request. They are transient whatever HTTP status comes with them: Zoho
+// documents INTERNAL_ERROR with 500, its SDK adds INTERNAL_SERVER_ERROR with
+// no status, and either one with a 4xx (or a 2xx) still means "Zoho failed",
+// not "your request is wrong". Since the application had the request, Zoho
+// may have acted on it, so a request that must not run twice (POST) is not
+// sent again, even when the status is 503 or 429.
+var serverFailureCodes = map[string]bool{
+	CodeInternalError:       true,
+	CodeInternalServerError: true,
+}
+
+// classifyAnswer decides from an answer's status and code: a code the
+// client knows decides first (refusalCodes, serverFailureCodes); otherwise
+// the status does, and 429 and every 5xx but 501 Not Implemented (which will
+// not change on a retry) are transient. 429 and 503 are refused before
+// Zoho's application sees the request (retryUnprocessed explains why).
+// Everything else, a code nobody knows yet included, is an answer to report.
+func classifyAnswer(status int, code string) (transient, unprocessed bool) {
+	switch {
+	case refusalCodes[code]:
+		return false, false
+	case serverFailureCodes[code]:
+		return true, false
+	case status == http.StatusTooManyRequests, status == http.StatusServiceUnavailable:
+		return true, true
+	case status >= 500 && status != http.StatusNotImplemented:
+		return true, false
+	}
+	return false, false
 }
 
 // classifyError says whether an error from one attempt is a transient

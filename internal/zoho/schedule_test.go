@@ -64,6 +64,8 @@ func TestScheduleBackupErrors(t *testing.T) {
 		{"already scheduled top-level", 400, `{"code":"BACKUP_ALREADY_SCHEDULED","details":{"id":"4876876000001593009"},"message":"Backup is already scheduled","status":"error"}`, CodeBackupAlreadyScheduled, "4876876000001593009"},
 		{"limit exceeded nested", 400, `{"backup":{"code":"LIMIT_EXCEEDED","details":{},"message":"Backup limit exceeded.","status":"error"}}`, CodeLimitExceeded, ""},
 		{"limit exceeded top-level", 400, `{"code":"LIMIT_EXCEEDED","details":{},"message":"Backup limit exceeded.","status":"error"}`, CodeLimitExceeded, ""},
+		{"limit reached nested", 400, `{"backup":{"code":"LIMIT_REACHED","details":{},"message":"Backup limit exceeded.","status":"error"}}`, CodeLimitReached, ""},
+		{"limit reached top-level", 400, `{"code":"LIMIT_REACHED","details":{},"message":"Backup limit exceeded.","status":"error"}`, CodeLimitReached, ""},
 		{"invalid data", 400, `{"backup":{"code":"INVALID_DATA","details":{"api_name":"rrule","json_path":"$.backup.rrule"},"message":"Invalid data","status":"error"}}`, CodeInvalidData, ""},
 		{"body not readable", 400, `{"code":"REQUEST_BODY_NOT_READABLE","details":{},"message":"unable to read the request body","status":"error"}`, CodeRequestBodyNotReadable, ""},
 		{"scope mismatch", 401, `{"code":"OAUTH_SCOPE_MISMATCH","details":{},"message":"invalid oauth scope to access this URL","status":"error"}`, CodeOAuthScopeMismatch, ""},
