@@ -1,0 +1,149 @@
+package backupfiles
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+)
+
+// ErrPartClosed is returned by a PartFile used after Close or Commit.
+var ErrPartClosed = errors.New("part file is closed")
+
+// PartFile is <name>.part, a file being downloaded. Writes append to it and
+// feed the SHA-256 in the same pass; nothing is buffered beyond the caller's
+// slice. A PartFile is not safe for concurrent use.
+type PartFile struct {
+	dir  *Dir
+	name string
+	f    *os.File
+	hash hash.Hash
+	size int64
+}
+
+// OpenPart opens <name>.part, creating it (0600) if needed, for appending,
+// and hashes the bytes already in it so that SHA256 covers the whole file
+// after a resume. It refuses a name that ValidName refuses and a .part that
+// is not a regular file (a symlink, a directory, a device). Hashing a large
+// .part stops when ctx is cancelled.
+func (d *Dir) OpenPart(ctx context.Context, name string) (*PartFile, error) {
+	if err := ValidName(name); err != nil {
+		return nil, err
+	}
+	partName := name + PartSuffix
+	path := d.pathOf(partName)
+	before, err := d.root.Lstat(partName)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err == nil && !before.Mode().IsRegular() {
+		return nil, fmt.Errorf("open %s: it exists and is not a regular file (%s); remove it to download again", path, before.Mode().Type())
+	}
+	f, err := d.root.OpenFile(partName, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	p := &PartFile{dir: d, name: name, f: f, hash: sha256.New()}
+	if err := p.hashExisting(ctx, before); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// hashExisting checks that the file opened is the regular file inspected
+// before (if any) and feeds its current bytes to the hash.
+func (p *PartFile) hashExisting(ctx context.Context, before fs.FileInfo) error {
+	st, err := p.f.Stat()
+	if err != nil {
+		return fmt.Errorf("inspect %s: %w", p.Path(), err)
+	}
+	if !st.Mode().IsRegular() || (before != nil && !os.SameFile(before, st)) {
+		return fmt.Errorf("open %s: it changed while it was being opened; invoke again", p.Path())
+	}
+	n, err := io.Copy(p.hash, &ctxReader{ctx: ctx, r: io.NewSectionReader(p.f, 0, st.Size())})
+	if err != nil {
+		return fmt.Errorf("hash the %d bytes already in %s: %w", st.Size(), p.Path(), err)
+	}
+	if n != st.Size() {
+		return fmt.Errorf("hash the bytes already in %s: read %d of %d bytes; it changed while being read", p.Path(), n, st.Size())
+	}
+	p.size = n
+	return nil
+}
+
+// Write appends b to the file and to the hash. Only the bytes the file
+// accepted are hashed, so Size and SHA256 always describe the file.
+func (p *PartFile) Write(b []byte) (int, error) {
+	if p.f == nil {
+		return 0, fmt.Errorf("write %s: %w", p.Path(), ErrPartClosed)
+	}
+	n, err := p.f.Write(b)
+	p.hash.Write(b[:n])
+	p.size += int64(n)
+	if err != nil {
+		return n, fmt.Errorf("write %s: %w", p.Path(), err)
+	}
+	return n, nil
+}
+
+// Size is the number of bytes the file holds.
+func (p *PartFile) Size() int64 { return p.size }
+
+// Truncate empties the file and resets the hash, for a server that answers
+// a Range request with the whole file.
+func (p *PartFile) Truncate() error {
+	if p.f == nil {
+		return fmt.Errorf("truncate %s: %w", p.Path(), ErrPartClosed)
+	}
+	if err := p.f.Truncate(0); err != nil {
+		return fmt.Errorf("truncate %s: %w", p.Path(), err)
+	}
+	p.hash.Reset()
+	p.size = 0
+	return nil
+}
+
+// SHA256 is the lowercase hex SHA-256 of the bytes the file holds.
+func (p *PartFile) SHA256() string {
+	return hex.EncodeToString(p.hash.Sum(nil))
+}
+
+// Name is the backup file's name, without the .part suffix.
+func (p *PartFile) Name() string { return p.name }
+
+// Path is the path of the .part file.
+func (p *PartFile) Path() string { return p.dir.pathOf(p.name + PartSuffix) }
+
+// Close closes the file and keeps it, so a later OpenPart resumes it. It is
+// safe to call more than once, and after Commit.
+func (p *PartFile) Close() error {
+	if p.f == nil {
+		return nil
+	}
+	err := p.f.Close()
+	p.f = nil
+	if err != nil {
+		return fmt.Errorf("close %s: %w", p.Path(), err)
+	}
+	return nil
+}
+
+// ctxReader stops a long read (hashing or verifying a file of up to 1 GB)
+// once ctx is cancelled; a check per read costs nothing beside the read.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(b []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(b)
+}
