@@ -42,6 +42,11 @@ type oauthState struct {
 	refreshTokens map[string]*refreshRecord // refresh token -> record
 	requests      []TokenRequest
 	refreshes     int
+	// maxUses is how many API calls an access token refreshed from now on
+	// is accepted for (ExpireAccessTokensAfterCalls); 0: no such limit.
+	maxUses int
+	// usesLeft counts down the calls each such token has left.
+	usesLeft map[string]int
 }
 
 type refreshRecord struct {
@@ -132,6 +137,37 @@ func (s *Server) AdvanceClock(d time.Duration) {
 	s.clockOffset.Add(int64(d))
 }
 
+// ExpireAccessTokensAfterCalls makes every access token the token endpoint
+// issues from now on expire after it has been accepted for calls API calls:
+// the next call with it is answered 401 INVALID_TOKEN, as a token past its
+// expiry is. Its token answer still says "expires_in": 3600, so the client
+// cannot see it coming, as when Zoho drops a token early (the 16th live
+// token of a refresh token invalidates the oldest). Counting calls rather
+// than minutes makes a token's end depend on the load, not on the test's
+// speed. A call refused before the token check (the concurrency limit, an
+// unknown path) does not count. 0 or less turns the limit off for tokens
+// issued afterwards; tokens added with AddToken never expire.
+func (s *Server) ExpireAccessTokensAfterCalls(calls int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.oauth.maxUses = max(calls, 0)
+}
+
+// spendTokenUse counts one accepted call for token and reports whether the
+// token still had a call left (always true for a token without a limit).
+// Callers hold s.mu.
+func (s *Server) spendTokenUse(token string) bool {
+	left, limited := s.oauth.usesLeft[token]
+	if !limited {
+		return true
+	}
+	if left == 0 {
+		return false
+	}
+	s.oauth.usesLeft[token] = left - 1
+	return true
+}
+
 // serveToken answers POST /oauth/v2/token. Parameters are read from the form
 // body (url-encoded or multipart) or the query string, as Zoho accepts all of
 // them. Every error is HTTP 200 with an "error" key, as on Zoho; the throttle's
@@ -206,6 +242,12 @@ func (s *Server) refreshAccessToken(grantType, clientID, clientSecret, refreshTo
 	token := newAccessToken()
 	rec.issued = append(rec.issued, issuedToken{value: token, at: now})
 	s.tokens[token] = tokenInfo{scopes: rec.scopes, admin: true, expires: now.Add(accessTokenLifetime)}
+	if s.oauth.maxUses > 0 {
+		if s.oauth.usesLeft == nil {
+			s.oauth.usesLeft = make(map[string]int)
+		}
+		s.oauth.usesLeft[token] = s.oauth.maxUses
+	}
 	s.evictOldestActive(rec, now)
 	return tokenResponse{response: response{status: http.StatusOK, body: map[string]any{
 		"access_token": token,

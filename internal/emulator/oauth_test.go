@@ -97,6 +97,43 @@ func TestTokenEndpointIssuesExpiringTokens(t *testing.T) {
 	}
 }
 
+// TestAccessTokensExpireAfterCalls: with ExpireAccessTokensAfterCalls, a
+// refreshed token is accepted for that many calls, then answered INVALID_TOKEN
+// although its answer promised an hour; a 401 is not a use, the next token
+// gets the same number of calls, and tokens added with AddToken are not
+// limited.
+func TestAccessTokensExpireAfterCalls(t *testing.T) {
+	s, _ := newOAuthServer(t)
+	s.ExpireAccessTokensAfterCalls(2)
+	first := refresh(t, s, refreshForm(clientID, clientSecret, refreshToken))
+	if first.body["expires_in"] != float64(3600) {
+		t.Errorf("the token answer does not promise an hour: %s", first.raw)
+	}
+	token := accessToken(t, first)
+	for i := range 2 {
+		if got := send(t, s, http.MethodGet, basePath, "Zoho-oauthtoken "+token, ""); got.status != http.StatusNoContent && got.status != http.StatusOK {
+			t.Fatalf("call %d with the token got %d: %s", i+1, got.status, got.raw)
+		}
+	}
+	for i := range 2 {
+		got := send(t, s, http.MethodGet, basePath, "Zoho-oauthtoken "+token, "")
+		if got.status != http.StatusUnauthorized || got.body["code"] != CodeInvalidToken {
+			t.Fatalf("call %d after the token's 2 got %d %s, want 401 INVALID_TOKEN", i+3, got.status, got.raw)
+		}
+	}
+	next := accessToken(t, refresh(t, s, refreshForm(clientID, clientSecret, refreshToken)))
+	for i := range 2 {
+		if got := send(t, s, http.MethodGet, basePath, "Zoho-oauthtoken "+next, ""); got.status == http.StatusUnauthorized {
+			t.Fatalf("call %d with the next token got 401: %s", i+1, got.raw)
+		}
+	}
+	for range 5 {
+		if got := do(t, s, http.MethodGet, basePath, ""); got.status == http.StatusUnauthorized {
+			t.Fatalf("a token added with AddToken expired: %s", got.raw)
+		}
+	}
+}
+
 func TestTokenEndpointErrors(t *testing.T) {
 	s, _ := newOAuthServer(t)
 	s.AddRefreshToken("1000.OTHERCLIENT", "other-secret", "1000.other.refresh", ScopeAll)

@@ -114,7 +114,7 @@ func (s *Server) handleAPI(c *call) response {
 	defer s.mu.Unlock()
 	s.finishImmediateBackups()
 	info, ok := s.tokens[token]
-	if !ok || info.expiredAt(s.now()) {
+	if !ok || info.expiredAt(s.now()) || !s.spendTokenUse(token) {
 		return errInvalidToken()
 	}
 	op, ok := ops[c.r.Method]

@@ -176,17 +176,22 @@ func (a *backupStartAction) Invoke(ctx context.Context, req action.InvokeRequest
 
 // start sends POST /backup. The client sends it again only after failures
 // Zoho cannot have acted on, as for zohocrm_backup_schedule: a second
-// backup would spend another of the month's backups.
+// backup would spend another of the month's backups. After a failure Zoho
+// may have acted on, the backup it started is found by reading back
+// (zoho.ScheduleBackupSettled) and reported with a warning; wait then
+// follows it like any other.
 func (a *backupStartAction) start(ctx context.Context, diags *diag.Diagnostics) (string, bool) {
 	ctx, cancel := context.WithTimeout(ctx, defaultWriteTimeout)
 	defer cancel()
-	result, err := a.client.ScheduleBackup(ctx, "")
+	outcome, err := a.client.ScheduleBackupSettled(ctx, "")
 	if err != nil {
 		addStartError(ctx, diags, err)
 		return "", false
 	}
-	tflog.Info(ctx, "Started an immediate Zoho CRM backup", map[string]any{"backup_id": result.ID})
-	return result.ID, true
+	tflog.Info(ctx, "Started an immediate Zoho CRM backup", map[string]any{"backup_id": outcome.ID, "settled": settlementName(outcome.How)})
+	addSettledWarning(diags, outcome, "It is reported as this invocation's backup; do not invoke the action again for it, "+
+		"which would start another.")
+	return outcome.ID, true
 }
 
 // addStartError is addScheduleError with the way out an invocation has

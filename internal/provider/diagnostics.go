@@ -83,9 +83,8 @@ var remedies = map[string]string{
 		"maintainers with the log of TF_LOG=DEBUG and the details above. It was not retried: the same request gets the same answer.",
 	zoho.CodeInternalServerError: "Zoho failed to process the request, as with INTERNAL_ERROR. The provider retries it, whatever " +
 		"HTTP status comes with it (unless max_retries is 0), except a request that schedules a backup: Zoho may have acted on " +
-		"that one before it failed, so it is never sent twice. After a failed schedule, check whether the backup exists (the " +
-		"zohocrm_backup data source, or Zoho CRM under Setup > Data Administration > Export) before applying again. Otherwise " +
-		"try again later; if it persists, contact support@zohocrm.com.",
+		"that one before it failed, so it is never sent twice: the provider reads the latest backup back and, when Zoho did schedule it, records it " +
+		"with a warning. Otherwise try again later; if it persists, contact support@zohocrm.com.",
 	zoho.CodeNotModified: "Zoho, or a cache between Terraform and Zoho, answered HTTP 304 Not Modified, which answers only a " +
 		"conditional request (If-None-Match, If-Modified-Since), and the provider sends none. The answer holds nothing to use " +
 		"and asking again would get the same, so it was not retried. Look for a caching proxy or gateway between Terraform and " +
@@ -188,6 +187,10 @@ func describeRetryAfterPastDeadline(ctx context.Context, retryErr *zoho.RetryErr
 
 // describeFailure is the detail text for one failed attempt.
 func describeFailure(err error) string {
+	if errors.Is(err, zoho.ErrMayHaveActed) {
+		// First: the answer it wraps (a 500, a timeout) is not the news.
+		return describeMayHaveActed(err)
+	}
 	var tokenErr *zoho.TokenError
 	if errors.As(err, &tokenErr) {
 		return describeTokenError(tokenErr)
@@ -208,13 +211,33 @@ func describeFailure(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return "The request was still waiting for Zoho's answer."
 	}
-	if errors.Is(err, zoho.ErrMayHaveActed) {
-		return fmt.Sprintf("%s. The request was sent but its answer was lost, so Zoho may have acted on it; it was not sent "+
-			"again, because a repeat could act twice. Check whether it took effect before applying again: for a backup "+
-			"schedule, read the zohocrm_backup data source or look in Zoho CRM under Setup > Data Administration > Export. "+
-			"If it was scheduled, the next apply is refused with BACKUP_ALREADY_SCHEDULED, whose message says how to import it.", err)
-	}
 	return fmt.Sprintf("%s. The request did not get an answer from Zoho: check the network and api_domain, then try again.", err)
+}
+
+// describeMayHaveActed explains a POST /backup that Zoho may have acted on
+// and whose result reading back could not establish (zoho.UnsettledError):
+// the one place that says how to check. Settling has already tried what the
+// user would: so the text never just says "try again", which could start a
+// second backup.
+func describeMayHaveActed(err error) string {
+	var detail strings.Builder
+	fmt.Fprintf(&detail, "%s.\n\nThe request reached Zoho, but its answer was lost, or was an error Zoho can give after acting, "+
+		"so Zoho may have scheduled the backup. It was not sent again: a repeat could schedule a second backup and use another "+
+		"of the edition's monthly backups.", err)
+	if errors.As(err, new(*zoho.UnsettledError)) {
+		detail.WriteString(" Reading the latest backup back could not tell whether it did (what was found is above).")
+	}
+	var timeoutErr *zoho.AttemptTimeoutError
+	if errors.As(err, &timeoutErr) {
+		fmt.Fprintf(&detail, " If Zoho is slow rather than down, raise request_timeout (now %s) in the provider block (or %s).",
+			timeoutErr.Timeout, envRequestTimeout)
+	}
+	detail.WriteString("\n\nCheck before trying again: read the zohocrm_backup data source (its id, status and rrule), " +
+		"GET {api_domain}/crm/bulk/v8/backup, or Zoho CRM under Setup > Data Administration > Export; the " +
+		"zohocrm_backup_history data source shows when a backup was initiated or scheduled. If a backup with the rule asked " +
+		"for is scheduled, apply again: zohocrm_backup_schedule adopts it. If an immediate backup started after this request, " +
+		"it is this request's backup: follow it there rather than start another. If there is none, apply or invoke again.")
+	return detail.String()
 }
 
 // describeLocalFailure explains failures that are the provider's own

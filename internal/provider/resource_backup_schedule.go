@@ -86,7 +86,9 @@ func (r *backupScheduleResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"otherwise an immediate one-off backup. Zoho keeps one scheduled or running backup at a time. " +
 			"Each plan reads the latest backup (`GET /crm/bulk/v8/backup`); when it is no longer this one, or it was stopped " +
 			"(for example cancelled in the Zoho CRM UI), the resource leaves the state and the plan proposes to schedule it again. " +
-			"Destroying the resource cancels the backup; a backup already running cannot be cancelled and fails the destroy.",
+			"Destroying the resource cancels the backup; a backup already running cannot be cancelled and fails the destroy. " +
+			"When Zoho's answer to the create is lost, the backup is found by reading back; when Zoho refuses because a backup " +
+			"with the same rule is already scheduled, that backup is adopted.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -165,32 +167,87 @@ func (r *backupScheduleResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 
-	result, err := r.client.ScheduleBackup(ctx, plan.RRule.ValueString())
+	// A failure Zoho may have acted on is settled by reading back, and a
+	// refusal for a backup with the same rule adopts it (zoho.ScheduleBackupSettled).
+	outcome, err := r.client.ScheduleBackupSettled(ctx, plan.RRule.ValueString())
 	if err != nil {
-		// Nothing was scheduled and nothing is written to state.
+		// Nothing is known to be scheduled and nothing is written to state.
 		addScheduleError(ctx, &resp.Diagnostics, err)
 		return
 	}
-	tflog.Info(ctx, "Scheduled a Zoho CRM backup", map[string]any{"backup_id": result.ID, "rrule": plan.RRule.ValueString()})
-	plan.ID = types.StringValue(result.ID)
+	tflog.Info(ctx, "Scheduled a Zoho CRM backup", map[string]any{
+		"backup_id": outcome.ID, "rrule": plan.RRule.ValueString(), "settled": settlementName(outcome.How),
+	})
+	plan.ID = types.StringValue(outcome.ID)
 	plan.Status, plan.ScheduledDate, plan.StartDate = types.StringNull(), types.StringNull(), types.StringNull()
+	if outcome.Backup != nil {
+		// Settling read the backup already.
+		plan.setBackup(outcome.Backup)
+		addSettledWarning(&resp.Diagnostics, outcome, "It is recorded in state and managed by this resource; nothing else needs doing.")
+	} else {
+		r.readBackScheduled(ctx, outcome.ID, &plan, &resp.Diagnostics)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, plan.ID, &resp.Diagnostics)
+}
 
-	// The backup exists now, so it goes into state whatever happens next:
-	// losing its id would leave a schedule no one manages.
+// readBackScheduled reads the backup Zoho just scheduled, for its status
+// and dates. The backup exists now, so it goes into state whatever happens
+// here: losing its id would leave a schedule no one manages.
+func (r *backupScheduleResource) readBackScheduled(ctx context.Context, id string, plan *backupScheduleModel, diags *diag.Diagnostics) {
 	backup, err := r.client.GetBackup(ctx)
 	switch {
 	case err != nil:
-		resp.Diagnostics.AddWarning(fmt.Sprintf("Backup %s was scheduled, but reading it back failed", result.ID),
+		diags.AddWarning(fmt.Sprintf("Backup %s was scheduled, but reading it back failed", id),
 			fmt.Sprintf("%s.\n\nThe backup is scheduled and recorded in state; its status and dates are read again at the next plan.", err))
-	case backup == nil || backup.ID != result.ID:
-		resp.Diagnostics.AddWarning(fmt.Sprintf("Backup %s was scheduled, but Zoho reports another latest backup", result.ID),
+	case backup == nil || backup.ID != id:
+		diags.AddWarning(fmt.Sprintf("Backup %s was scheduled, but Zoho reports another latest backup", id),
 			"Zoho reports only the latest backup, and right after scheduling it is not this one. The next plan reads it again "+
 				"and, if this backup is no longer the latest, proposes to schedule it again.")
 	default:
 		plan.setBackup(backup)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	setIdentity(ctx, resp.Identity, plan.ID, &resp.Diagnostics)
+}
+
+// settlementName is how a log line names the way a POST /backup ended.
+func settlementName(how zoho.ScheduleSettlement) string {
+	switch how {
+	case zoho.AnswerLost:
+		return "answer lost, found by reading back"
+	case zoho.Adopted:
+		return "already scheduled with the same rule, adopted"
+	}
+	return "scheduled"
+}
+
+// addSettledWarning says that a backup was taken as the result of a POST
+// /backup without Zoho's SUCCESS: found by reading back after the answer
+// was lost, or adopted after BACKUP_ALREADY_SCHEDULED. next says what it
+// means for the caller. Nothing is said after a plain SUCCESS.
+func addSettledWarning(diags *diag.Diagnostics, outcome zoho.ScheduleOutcome, next string) {
+	if outcome.Backup == nil {
+		return
+	}
+	found := zoho.DescribeBackup(outcome.Backup)
+	switch outcome.How {
+	case zoho.Adopted:
+		diags.AddWarning(fmt.Sprintf("Adopted backup %s, already scheduled with the same rule", outcome.ID),
+			fmt.Sprintf("Zoho refused to schedule another backup (%s): it keeps one scheduled or running backup at a time, "+
+				"and %s already has the rule asked for. Nothing new was scheduled and no monthly backup was used; "+
+				"the existing backup is taken over, as a backup found already cancelled counts as cancelled. %s",
+				zoho.CodeBackupAlreadyScheduled, found, next))
+	case zoho.AnswerLost:
+		why := fmt.Sprintf("Zoho keeps one scheduled or running backup at a time, so it is either the backup this request "+
+			"scheduled or one with the same rule that was already scheduled (which Zoho would have named in a %s refusal, "+
+			"and which is then adopted)", zoho.CodeBackupAlreadyScheduled)
+		if outcome.InitiatedAt != "" {
+			why = fmt.Sprintf("Zoho's history shows it initiated at %s, after this request was sent, so it is "+
+				"the backup this request started", outcome.InitiatedAt)
+		}
+		diags.AddWarning(fmt.Sprintf("Zoho's answer was lost; backup %s was found by reading back", outcome.ID),
+			fmt.Sprintf("The request failed in a way Zoho may have acted on, so it was not sent again: %v.\n\n"+
+				"Reading back found %s: %s. %s", outcome.Cause, found, why, next))
+	}
 }
 
 // Read refreshes the status and dates. Zoho reports only the latest backup:
@@ -358,12 +415,16 @@ func (r *backupScheduleResource) ImportState(ctx context.Context, req resource.I
 }
 
 // addScheduleError reports a failed POST /backup. BACKUP_ALREADY_SCHEDULED
-// names the backup in the way, with both ways out spelled for its id.
+// names the backup in the way, with its rule when it could be read, and both
+// ways out spelled for its id.
 func addScheduleError(ctx context.Context, diags *diag.Diagnostics, err error) {
 	var apiErr *zoho.APIError
 	if !errors.As(err, &apiErr) || apiErr.Code != zoho.CodeBackupAlreadyScheduled {
 		summary := "Failed to schedule a backup"
-		if code := zoho.ErrorCode(err); code == zoho.CodeLimitExceeded || code == zoho.CodeLimitReached {
+		switch {
+		case errors.Is(err, zoho.ErrMayHaveActed):
+			summary = "Zoho may have scheduled the backup, but its answer was lost"
+		case zoho.ErrorCode(err) == zoho.CodeLimitExceeded, zoho.ErrorCode(err) == zoho.CodeLimitReached:
 			summary = "The monthly backup limit of the Zoho CRM edition is reached"
 		}
 		addZohoError(ctx, diags, summary, err)
@@ -375,8 +436,24 @@ func addScheduleError(ctx context.Context, diags *diag.Diagnostics, err error) {
 		return
 	}
 	diags.AddError(fmt.Sprintf("Backup %s is already scheduled or running", existing),
-		describeAPIError(apiErr)+fmt.Sprintf("\n\nFor backup %s: to cancel it, declare\n\n"+
+		describeAPIError(apiErr)+conflictingBackup(err)+fmt.Sprintf("\n\nFor backup %s: to cancel it, declare\n\n"+
 			"  resource \"zohocrm_backup_cancellation\" \"existing\" {\n    backup_id = %q\n  }\n\n"+
 			"and apply; to manage it with this resource, run\n\n  terraform import <this resource's address> %s",
 			existing, existing, existing))
+}
+
+// conflictingBackup says what the backup in the way of a schedule is, when
+// zoho.AdoptScheduled read it, and so why it was not adopted.
+func conflictingBackup(err error) string {
+	var conflict *zoho.ConflictError
+	switch {
+	case !errors.As(err, &conflict):
+		return ""
+	case conflict.ReadErr != nil:
+		return fmt.Sprintf("\n\nReading it to compare its rule with the one asked for failed (%v), so it was not adopted.", conflict.ReadErr)
+	case conflict.Existing == nil:
+		return ""
+	}
+	return fmt.Sprintf("\n\nIt is %s. This resource adopts a backup in the way only when it is scheduled or running "+
+		"with the rule asked for, which this one is not.", zoho.DescribeBackup(conflict.Existing))
 }

@@ -441,6 +441,8 @@ func TestAccBackupSchedule_errors(t *testing.T) {
 				return s.SeedBackup(emulator.StatusScheduled, "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=1").ID
 			},
 			want: `Backup {id} is already scheduled or running.*HTTP 400 with code BACKUP_ALREADY_SCHEDULED.*two ways out: cancel the existing backup.*` +
+				`It is backup {id} \(SCHEDULED, rule RRULE:FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=1\)\. This resource adopts a backup ` +
+				`in the way only when it is scheduled or running with the rule asked for, which this one is not.*` +
 				`backup_id = "{id}".*terraform import <this resource's address> {id}`,
 		},
 		"immediate while one is running": {

@@ -167,20 +167,100 @@ type tokenInvalidator interface {
 	Invalidate(ctx context.Context, token string)
 }
 
+// tokenTracker is a TokenSource that knows its current token
+// (RefreshingTokenSource). peekToken says, without waiting, which token it
+// hands out now: false when it has no valid token in hand and Token would
+// have to refresh. tokenAccepted records that Zoho accepted a token, and
+// tokenServed reports it for the current token.
+type tokenTracker interface {
+	peekToken() (string, bool)
+	tokenAccepted(token string)
+	tokenServed(token string) bool
+}
+
+// maxStaleTokenResends bounds how often one attempt is sent again because
+// Zoho rejected a token that another request had already replaced. With the
+// token read just before sending (doOnce), a token goes stale only while its
+// request is on the wire, and the next token lasts far longer than one trip:
+// more than a few stale rejections in a row means something else is wrong,
+// and the rejection then goes through the drop rules below, which report it.
+const maxStaleTokenResends = 3
+
+// maxTokenDrops bounds how many current tokens one attempt drops after Zoho
+// rejected them. The first drop is always allowed; later ones only for a
+// token Zoho had accepted before (its lifetime ended while this request
+// was on the wire). More than a few lifetimes ending within one request's
+// few trips means tokens last only a handful of calls: reported.
+const maxTokenDrops = 3
+
 // doWithFreshToken sends a request; when Zoho rejects the access token with
-// INVALID_TOKEN and the token source can get another one, it drops the token
-// and sends the request once more. Zoho can revoke a token before its expiry
-// (the 16th token of a refresh token invalidates the oldest), and a cached
-// token may be stale: one retry recovers from both, a second failure is
-// reported.
+// INVALID_TOKEN and the token source can get another one, it sends the
+// request again with the current token. Zoho can revoke a token before its
+// expiry (the 16th token of a refresh token invalidates the oldest), a
+// token can expire on Zoho's side before the expiry it was issued with,
+// and a cached token may be stale.
+//
+// Three rejections differ:
+//   - The rejected token is no longer the source's current one: another
+//     request has already had it rejected and replaced. The request is sent
+//     again with the replacement, and nothing is refreshed (up to
+//     maxStaleTokenResends times).
+//   - It is the current one, and this is the request's first such
+//     rejection, or Zoho had accepted that token before (its lifetime
+//     ended): it is dropped (Invalidate, single flight however many
+//     requests ask) and the request is sent again with a new token (up to
+//     maxTokenDrops times).
+//   - It is the current one, the request has already dropped one, and Zoho
+//     never accepted this one: a fresh token refused outright (a wrong data
+//     centre, a revoked grant). It is reported; asking again would only
+//     spend refreshes.
+//
+// So every refresh ends a token that was used, or is the one refresh a
+// request spends on a token refused outright (as before): at most one per
+// token lifetime, plus one per request whose first token is refused.
 func (c *Client) doWithFreshToken(ctx context.Context, operation, method, path string, query url.Values, body []byte) (*response, error) {
-	resp, err := c.doOnce(ctx, operation, method, path, query, body)
 	invalidator, canRefresh := c.tokens.(tokenInvalidator)
-	if err != nil || !canRefresh || !isInvalidToken(resp) {
-		return resp, err
+	staleResends, drops := 0, 0
+	for {
+		resp, err := c.doOnce(ctx, operation, method, path, query, body)
+		if err != nil || !canRefresh || !isInvalidToken(resp) {
+			return resp, err
+		}
+		switch {
+		case staleResends < maxStaleTokenResends && c.tokenReplaced(resp.token):
+			staleResends++
+			c.logf(ctx, "Zoho rejected an access token that had already been replaced; sending again with the current one", map[string]any{"operation": operation})
+		case drops == 0 || (drops < maxTokenDrops && c.tokenServed(resp.token)):
+			drops++
+			invalidator.Invalidate(ctx, resp.token)
+		default:
+			return resp, nil
+		}
 	}
-	invalidator.Invalidate(ctx, resp.token)
-	return c.doOnce(ctx, operation, method, path, query, body)
+}
+
+// tokenReplaced reports whether token is no longer the one the token source
+// hands out: replaced, or dropped with a refresh due.
+func (c *Client) tokenReplaced(token string) bool {
+	tracker, ok := c.tokens.(tokenTracker)
+	if !ok {
+		return false
+	}
+	current, ok := tracker.peekToken()
+	return !ok || current != token
+}
+
+// tokenServed reports whether Zoho accepted token before.
+func (c *Client) tokenServed(token string) bool {
+	tracker, ok := c.tokens.(tokenTracker)
+	return ok && tracker.tokenServed(token)
+}
+
+// tokenAccepted tells the token source that Zoho accepted token.
+func (c *Client) tokenAccepted(token string) {
+	if tracker, ok := c.tokens.(tokenTracker); ok {
+		tracker.tokenAccepted(token)
+	}
 }
 
 // isInvalidToken reports whether resp is Zoho's 401 INVALID_TOKEN.
@@ -194,22 +274,17 @@ func isInvalidToken(resp *response) bool {
 
 // doOnce sends one request and reads at most maxResponseBytes of the answer.
 // It holds one of the limiter's slots from sending the request to reading
-// the answer; getting the token comes first, outside the slot.
+// the answer, and the token it sends is read once that slot is held
+// (holdSlotWithToken).
 func (c *Client) doOnce(ctx context.Context, operation, method, path string, query url.Values, body []byte) (*response, error) {
-	token, err := c.tokens.Token(ctx)
+	held, token, err := c.holdSlotWithToken(ctx, operation)
 	if err != nil {
-		return nil, fmt.Errorf("%s: getting an access token: %w", operation, err)
-	}
-	if err := CheckHeaderValue(token); err != nil {
-		return nil, &TokenNotSendableError{Operation: operation, Reason: err.Error()}
+		return nil, err
 	}
 	req, err := c.newRequest(ctx, method, path, query, body, token)
 	if err != nil {
+		held.abandon()
 		return nil, fmt.Errorf("%s: building the request: %w", operation, err)
-	}
-	held, err := c.limiter.acquire(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", operation, err)
 	}
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
@@ -218,6 +293,11 @@ func (c *Client) doOnce(ctx context.Context, operation, method, path string, que
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	if resp.StatusCode != http.StatusUnauthorized {
+		// Recorded before the slot is freed, so that a request sent in
+		// its place and rejected with this token finds it served.
+		c.tokenAccepted(token)
+	}
 	held.release(resp.StatusCode == http.StatusTooManyRequests)
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading the HTTP %d response: %w", operation, resp.StatusCode, err)
@@ -233,6 +313,60 @@ func (c *Client) doOnce(ctx context.Context, operation, method, path string, que
 		return nil, &APIError{Operation: operation, HTTPStatus: resp.StatusCode, BodyExcerpt: refusedRedirect(resp.Header, "the Zoho API never redirects; check api_domain")}
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: data, token: token}, nil
+}
+
+// maxSlotTokenRounds bounds how often holdSlotWithToken gives a slot back
+// because the token was dropped while it waited for the slot.
+const maxSlotTokenRounds = 3
+
+// holdSlotWithToken takes a limiter slot and returns it with the access
+// token to send: the one current once the slot is held, not the one read
+// before waiting for it.
+//
+// Why in this order: a request may wait seconds for a slot (Terraform's
+// -parallelism is often ten times max_concurrent_requests), and meanwhile
+// another request may have had the token rejected and replaced, so a token
+// read before the wait is stale after it. Reading it after the wait must
+// not mean refreshing with the slot held (a slow accounts server would
+// stall every call), so: Token gets a valid token first, refreshing if
+// needed, with no slot held; then the slot is taken; then the source's
+// current token is read again without waiting (peekToken). If a refresh is
+// due by then (the token was dropped during the wait), the slot is given
+// back (abandon: the limit learns nothing from a request never sent) and
+// the round starts over, so the refresh again happens outside the slot.
+// After maxSlotTokenRounds rounds the request goes with the token Token
+// gave: if Zoho rejects it, doWithFreshToken sends it again.
+func (c *Client) holdSlotWithToken(ctx context.Context, operation string) (slot, string, error) {
+	tracker, canPeek := c.tokens.(tokenTracker)
+	for round := 1; ; round++ {
+		token, err := c.tokens.Token(ctx)
+		if err != nil {
+			return slot{}, "", fmt.Errorf("%s: getting an access token: %w", operation, err)
+		}
+		if err := CheckHeaderValue(token); err != nil {
+			return slot{}, "", &TokenNotSendableError{Operation: operation, Reason: err.Error()}
+		}
+		held, err := c.limiter.acquire(ctx)
+		if err != nil {
+			return slot{}, "", fmt.Errorf("%s: %w", operation, err)
+		}
+		if !canPeek {
+			return held, token, nil
+		}
+		current, ok := tracker.peekToken()
+		switch {
+		case !ok && round < maxSlotTokenRounds:
+			held.abandon()
+			continue
+		case !ok || current == token:
+			return held, token, nil
+		}
+		if err := CheckHeaderValue(current); err != nil {
+			held.abandon()
+			return slot{}, "", &TokenNotSendableError{Operation: operation, Reason: err.Error()}
+		}
+		return held, current, nil
+	}
 }
 
 // TokenNotSendableError is an access token that an HTTP header cannot carry

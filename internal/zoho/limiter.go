@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // DefaultMaxConcurrentRequests is the number of API calls a client has in
@@ -19,7 +20,8 @@ const DefaultMaxConcurrentRequests = 5
 // organization's limit with 429 TOO_MANY_REQUESTS, and retrying those costs
 // time and, under a storm, whole operations. A slot is held only while a
 // request is on the wire and its answer is read, never during a retry's wait
-// or a token refresh (the accounts server has no such limit).
+// or a token refresh (the accounts server has no such limit): a slow
+// accounts server must not stall calls whose token is in hand.
 //
 // The limit adapts as TCP's congestion window does (additive increase,
 // multiplicative decrease): a 429 halves it, because the organization's
@@ -38,6 +40,8 @@ type concurrencyLimiter struct {
 	// wake is closed, and replaced, whenever a slot frees or the limit
 	// grows, so waiters look again.
 	wake chan struct{}
+	// waiting counts the requests waiting for a slot, for tests.
+	waiting atomic.Int32
 }
 
 func newConcurrencyLimiter(ceiling int) *concurrencyLimiter {
@@ -63,11 +67,21 @@ func (l *concurrencyLimiter) acquire(ctx context.Context) (slot, error) {
 		}
 		wake := l.wake
 		l.mu.Unlock()
-		select {
-		case <-wake:
-		case <-ctx.Done():
-			return slot{}, fmt.Errorf("waiting for one of the provider's max_concurrent_requests slots: %w", ctx.Err())
+		if err := l.wait(ctx, wake); err != nil {
+			return slot{}, err
 		}
+	}
+}
+
+// wait waits for wake, or until ctx ends.
+func (l *concurrencyLimiter) wait(ctx context.Context, wake <-chan struct{}) error {
+	l.waiting.Add(1)
+	defer l.waiting.Add(-1)
+	select {
+	case <-wake:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for one of the provider's max_concurrent_requests slots: %w", ctx.Err())
 	}
 }
 
@@ -89,6 +103,18 @@ func (s slot) release(throttled bool) {
 	case !throttled:
 		l.limit = min(l.ceiling, l.limit+1/l.limit)
 	}
+	close(l.wake)
+	l.wake = make(chan struct{})
+}
+
+// abandon frees a slot whose request was never sent, such as one given back
+// because its token was dropped while it waited (Client.holdSlotWithToken):
+// no answer came, so the limit learns nothing and stays as it is.
+func (s slot) abandon() {
+	l := s.limiter
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.inFlight--
 	close(l.wake)
 	l.wake = make(chan struct{})
 }

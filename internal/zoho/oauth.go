@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -122,8 +123,18 @@ type RefreshingTokenSource struct {
 	// lock is a one-slot semaphore rather than a mutex so that a request
 	// waiting for another one's refresh can still give up when its context
 	// ends.
-	lock    chan struct{}
-	current AccessToken // guarded by lock
+	lock chan struct{}
+	// current is the token in hand. It is written with both lock and
+	// currentMu held (setCurrent) and read under either: lock for the
+	// decisions that may lead to a refresh, currentMu for peekToken, which
+	// must never wait for a refresh in progress.
+	currentMu sync.Mutex
+	current   AccessToken
+	// currentServed records that Zoho accepted current at least once
+	// (tokenAccepted): a token rejected after that has ended its lifetime,
+	// one never accepted may be refused outright (see
+	// Client.doWithFreshToken). Guarded like current.
+	currentServed bool
 	// refused is the accounts server's refusal, kept for the rest of the
 	// process (guarded by lock): see rememberRefusal.
 	refused error
@@ -195,7 +206,7 @@ func (s *RefreshingTokenSource) AccessToken(ctx context.Context) (AccessToken, e
 	if s.cache != nil {
 		if cached, ok := s.cache.Load(s.cacheKey); ok && cached.validAt(now) {
 			s.log(ctx, "Using the cached Zoho access token", map[string]any{"expires_at": cached.Expiry.UTC().Format(time.RFC3339)})
-			s.current = cached
+			s.setCurrent(cached)
 			return cached, nil
 		}
 	}
@@ -207,7 +218,7 @@ func (s *RefreshingTokenSource) AccessToken(ctx context.Context) (AccessToken, e
 		s.rememberRefusal(ctx, err)
 		return AccessToken{}, err
 	}
-	s.current = fresh
+	s.setCurrent(fresh)
 	if s.cache != nil {
 		if err := s.cache.Store(s.cacheKey, fresh); err != nil {
 			// The cache only saves refreshes; the token itself is fine.
@@ -229,11 +240,50 @@ func (s *RefreshingTokenSource) Invalidate(ctx context.Context, token string) {
 	if token == "" || s.current.Value != token {
 		return
 	}
-	s.current = AccessToken{}
+	s.setCurrent(AccessToken{})
 	if s.cache != nil {
 		s.cache.Remove(s.cacheKey, token)
 	}
 	s.log(ctx, "Zoho rejected the access token before its expiry; it will be refreshed", nil)
+}
+
+// setCurrent replaces the token in hand; callers hold lock.
+func (s *RefreshingTokenSource) setCurrent(t AccessToken) {
+	s.currentMu.Lock()
+	defer s.currentMu.Unlock()
+	s.current = t
+	s.currentServed = false
+}
+
+// tokenAccepted records that Zoho accepted token, if it is the current one.
+func (s *RefreshingTokenSource) tokenAccepted(token string) {
+	s.currentMu.Lock()
+	defer s.currentMu.Unlock()
+	if s.current.Value == token {
+		s.currentServed = true
+	}
+}
+
+// tokenServed reports whether token is the current one and Zoho has
+// accepted it at least once.
+func (s *RefreshingTokenSource) tokenServed(token string) bool {
+	s.currentMu.Lock()
+	defer s.currentMu.Unlock()
+	return s.currentServed && s.current.Value == token
+}
+
+// peekToken returns the token in hand if it is still valid, without waiting
+// for a refresh in progress and without starting one: the client reads it
+// while it holds a limiter slot, which must never be held through a
+// refresh. false means there is no valid token in hand (none yet, dropped
+// by Invalidate, or near its expiry): Token would refresh.
+func (s *RefreshingTokenSource) peekToken() (string, bool) {
+	s.currentMu.Lock()
+	defer s.currentMu.Unlock()
+	if !s.current.validAt(s.now()) {
+		return "", false
+	}
+	return s.current.Value, true
 }
 
 // rememberRefusal keeps a refusal that asking again cannot change, so that
