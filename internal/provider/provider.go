@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -53,6 +54,7 @@ var (
 	_ provider.ProviderWithEphemeralResources = (*zohocrmProvider)(nil)
 	_ provider.ProviderWithConfigValidators   = (*zohocrmProvider)(nil)
 	_ provider.ProviderWithActions            = (*zohocrmProvider)(nil)
+	_ provider.ProviderWithListResources      = (*zohocrmProvider)(nil)
 )
 
 type zohocrmProvider struct {
@@ -236,6 +238,7 @@ func (p *zohocrmProvider) Configure(ctx context.Context, req provider.ConfigureR
 	resp.DataSourceData = data
 	resp.EphemeralResourceData = data
 	resp.ActionData = data
+	resp.ListResourceData = data
 }
 
 func (p *zohocrmProvider) Resources(context.Context) []func() resource.Resource {
@@ -265,6 +268,14 @@ func (p *zohocrmProvider) Actions(context.Context) []func() action.Action {
 		NewBackupCancelAction,
 		NewBackupStartAction,
 		NewBackupDownloadAction,
+	}
+}
+
+// ListResources are served to Terraform 1.14 and later (terraform query);
+// other CLIs never ask. Each shares its managed resource's type name.
+func (p *zohocrmProvider) ListResources(context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewBackupScheduleListResource,
 	}
 }
 
