@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 )
 
@@ -74,7 +73,8 @@ func movedNote(movedTo string) string {
 }
 
 // Commit checks p, syncs it to disk and renames <name>.part to <name>, then
-// syncs the directory; it closes p in every case. It returns the file's
+// syncs the directory; it closes p whatever the outcome (unless p is not
+// this Dir's or is already closed). It returns the file's
 // manifest entry with Name, Size, SHA256 and DownloadedAt set: the caller
 // fills in Kind, Link and LinkExpiresAt and passes it to Record.
 //
@@ -104,10 +104,9 @@ func (d *Dir) Commit(ctx context.Context, p *PartFile, opts CommitOptions) (Mani
 	if err := d.syncDir(); err != nil {
 		return ManifestFile{}, err
 	}
-	// A .corrupt left by an earlier attempt has served its purpose.
-	if err := d.root.Remove(p.name + CorruptSuffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return ManifestFile{}, fmt.Errorf("remove the earlier failed download %s: %w", d.pathOf(p.name+CorruptSuffix), err)
-	}
+	// A .corrupt left by an earlier attempt has served its purpose. Failing
+	// to remove it does not undo the commit, so the error is not reported.
+	_ = d.root.Remove(p.name + CorruptSuffix)
 	return entry, nil
 }
 

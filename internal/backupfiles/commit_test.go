@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -141,8 +142,12 @@ func TestCommitZeroCRCInHeader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write(content)
-	zw.Close()
+	if _, err := w.Write(content); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	d := openTestDir(t)
 	p := writePart(t, d, "Data_001.zip", buf.Bytes())
 	_, err = d.Commit(context.Background(), p, CommitOptions{Verify: true, ExpectedSize: -1})
@@ -186,7 +191,9 @@ func TestCommitShortFileIsKeptForResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resumed.Write(archive[1000:])
+	if _, err := resumed.Write(archive[1000:]); err != nil {
+		t.Fatal(err)
+	}
 	entry, err := d.Commit(context.Background(), resumed, CommitOptions{Verify: true, ExpectedSize: int64(len(archive))})
 	if err != nil || entry.SHA256 != sha256Hex(archive) {
 		t.Fatalf("Commit after resume = %+v, %v", entry, err)
@@ -273,5 +280,23 @@ func TestCommitRefusesForeignPartFile(t *testing.T) {
 	}
 	if _, err := d2.Commit(context.Background(), nil, CommitOptions{ExpectedSize: -1}); err == nil {
 		t.Error("Commit accepted nil")
+	}
+}
+
+// Entries are checked on parallel workers; the one that fails is named
+// whichever worker meets it, and the others stop.
+func TestCommitCRCMismatchAmongManyEntries(t *testing.T) {
+	var entries []zipEntry
+	for i := range 12 {
+		entries = append(entries, zipEntry{name: fmt.Sprintf("Module_%02d.csv", i), method: zip.Store, content: bytes.Repeat([]byte{byte(i + 1)}, 50_000)})
+	}
+	archive := buildZip(t, entries...)
+	archive[dataOffset(t, archive, "Module_07.csv")+49_999] ^= 0x80
+	d := openTestDir(t)
+	p := writePart(t, d, "Data_001.zip", archive)
+	_, err := d.Commit(context.Background(), p, CommitOptions{Verify: true, ExpectedSize: int64(len(archive))})
+	var entryErr *EntryError
+	if !errors.As(err, &entryErr) || entryErr.Entry != "Module_07.csv" || !errors.Is(err, zip.ErrChecksum) {
+		t.Fatalf("Commit = %v, want an *EntryError naming Module_07.csv", err)
 	}
 }

@@ -250,6 +250,13 @@ func TestRecordFromManyGoroutinesKeepsEveryEntry(t *testing.T) {
 	}
 }
 
+func writeFile(t *testing.T, path string, content []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestCompleted(t *testing.T) {
 	d := openTestDir(t)
 	archive := testArchive(t)
@@ -279,10 +286,10 @@ func TestCompleted(t *testing.T) {
 
 	sameSizeOtherBytes := append([]byte{}, archive...)
 	sameSizeOtherBytes[len(sameSizeOtherBytes)/2] ^= 1
-	os.WriteFile(path, sameSizeOtherBytes, 0o600)
+	writeFile(t, path, sameSizeOtherBytes)
 	check("same size, other hash", true, false)
 
-	os.WriteFile(path, archive[:len(archive)-1], 0o600)
+	writeFile(t, path, archive[:len(archive)-1])
 	check("other size", true, false)
 
 	os.Remove(path)
@@ -293,7 +300,7 @@ func TestCompleted(t *testing.T) {
 		os.Remove(path)
 	}
 
-	os.WriteFile(path, archive, 0o600)
+	writeFile(t, path, archive)
 	check("restored", true, true)
 
 	if _, done, err := d.Completed(ctx, "Data_002.zip"); err != nil || done {

@@ -28,7 +28,8 @@ type PartFile struct {
 
 // OpenPart opens <name>.part, creating it (0600) if needed, for appending,
 // and hashes the bytes already in it so that SHA256 covers the whole file
-// after a resume. It refuses a name that ValidName refuses and a .part that
+// after a resume. (Appending is done by writing at the end, not O_APPEND:
+// Windows opens an O_APPEND file without the right to truncate it.) It refuses a name that ValidName refuses and a .part that
 // is not a regular file (a symlink, a directory, a device). Hashing a large
 // .part stops when ctx is cancelled.
 func (d *Dir) OpenPart(ctx context.Context, name string) (*PartFile, error) {
@@ -44,7 +45,7 @@ func (d *Dir) OpenPart(ctx context.Context, name string) (*PartFile, error) {
 	if err == nil && !before.Mode().IsRegular() {
 		return nil, fmt.Errorf("open %s: it exists and is not a regular file (%s); remove it to download again", path, before.Mode().Type())
 	}
-	f, err := d.root.OpenFile(partName, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := d.root.OpenFile(partName, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -72,6 +73,9 @@ func (p *PartFile) hashExisting(ctx context.Context, before fs.FileInfo) error {
 	}
 	if n != st.Size() {
 		return fmt.Errorf("hash the bytes already in %s: read %d of %d bytes; it changed while being read", p.Path(), n, st.Size())
+	}
+	if _, err := p.f.Seek(n, io.SeekStart); err != nil {
+		return fmt.Errorf("seek to the end of %s: %w", p.Path(), err)
 	}
 	p.size = n
 	return nil
@@ -102,6 +106,9 @@ func (p *PartFile) Truncate() error {
 		return fmt.Errorf("truncate %s: %w", p.Path(), ErrPartClosed)
 	}
 	if err := p.f.Truncate(0); err != nil {
+		return fmt.Errorf("truncate %s: %w", p.Path(), err)
+	}
+	if _, err := p.f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("truncate %s: %w", p.Path(), err)
 	}
 	p.hash.Reset()

@@ -4,12 +4,22 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 )
+
+// PartFile is what the download in internal/zoho writes into; this is the
+// shape the client asks for, declared here since this package must not
+// import it.
+var _ interface {
+	io.Writer
+	Size() int64
+	Truncate() error
+} = (*PartFile)(nil)
 
 func TestPartFileHashesWhatItWrites(t *testing.T) {
 	d := openTestDir(t)
