@@ -182,8 +182,11 @@ func (r *downloadRun) addStopped(ctx context.Context, name, kept string) {
 			fmt.Sprintf("It stopped while downloading %s. %s To take longer next time, raise timeout.", name, kept))
 		return
 	}
-	r.diags.AddError("The download was interrupted", fmt.Sprintf("Terraform was interrupted (for example with Ctrl-C) while "+
-		"downloading %s. %s", name, kept))
+	detail := fmt.Sprintf("Terraform was interrupted (for example with Ctrl-C) while downloading %s. %s", name, kept)
+	// Terraform may stop listening for diagnostics once interrupted; a
+	// progress event is shown as it arrives.
+	r.progress("Interrupted: %s", detail)
+	r.diags.AddError("The download was interrupted", detail)
 }
 
 // linkExpired reports whether a failed download is explained by the links'
