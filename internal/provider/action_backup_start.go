@@ -213,58 +213,70 @@ func addStartError(ctx context.Context, diags *diag.Diagnostics, err error) {
 			"A backup that is already running cannot be cancelled: wait for it to finish.", existing, existing))
 }
 
-// follow polls GET /backup until backup id is COMPLETED (then reports its
-// links) or FAILED, or wait.timeout passes.
+// follow waits for the backup to finish and, once it is COMPLETED,
+// reports its links.
 func (a *backupStartAction) follow(ctx context.Context, id string, wait startWait, progress func(string, ...any), diags *diag.Diagnostics) {
+	again := "Do not invoke this action again to wait: that would start another backup."
+	if followBackup(ctx, a.client, id, wait, again, progress, diags) {
+		a.reportLinks(ctx, id, progress, diags)
+	}
+}
+
+// followBackup polls GET /backup every wait.pollInterval, reporting each
+// change of status, until backup id is COMPLETED (it returns true) or
+// FAILED, is no longer Zoho's latest, or wait.timeout passes (each an error
+// in diags). again tells the user whether invoking again is the way to wait
+// longer. zohocrm_backup_start and zohocrm_backup_download both wait this way.
+func followBackup(ctx context.Context, client *zoho.Client, id string, wait startWait, again string, progress func(string, ...any), diags *diag.Diagnostics) bool {
 	ctx, cancel := context.WithTimeout(ctx, wait.timeout)
 	defer cancel()
 	status := ""
 	for {
-		backup, err := a.client.GetBackup(ctx)
+		backup, err := client.GetBackup(ctx)
 		if ctx.Err() != nil {
-			addWaitTimeout(ctx, diags, id, wait.timeout, status)
-			return
+			addWaitTimeout(ctx, diags, id, wait.timeout, status, again)
+			return false
 		}
 		if err != nil {
 			addZohoError(ctx, diags, fmt.Sprintf("Failed to read backup %s while waiting for it", id), err)
-			return
+			return false
 		}
 		if gone := scheduleGone(id, backup); gone != "" {
 			diags.AddError(fmt.Sprintf("Backup %s can no longer be followed", id),
 				fmt.Sprintf("Zoho reports only its latest backup, and here %s. Look for backup %s in Zoho CRM under "+
 					"Setup > Data Administration > Export, or in the zohocrm_backup_history data source.", gone, id))
-			return
+			return false
 		}
 		if backup.Status != status {
 			status = backup.Status
 			progress("Backup %s is %s", id, status)
 		}
-		if done := a.finished(ctx, id, status, progress, diags); done {
-			return
+		if done, completed := backupFinished(id, status, diags); done {
+			return completed
 		}
 		select {
 		case <-ctx.Done():
-			addWaitTimeout(ctx, diags, id, wait.timeout, status)
-			return
+			addWaitTimeout(ctx, diags, id, wait.timeout, status, again)
+			return false
 		case <-time.After(wait.pollInterval):
 		}
 	}
 }
 
-// finished reports whether status ends the wait, and reports the end.
-func (a *backupStartAction) finished(ctx context.Context, id, status string, progress func(string, ...any), diags *diag.Diagnostics) bool {
+// backupFinished reports whether status ends the wait, and whether the
+// backup completed; a FAILED backup is an error.
+func backupFinished(id, status string, diags *diag.Diagnostics) (done, completed bool) {
 	switch status {
 	case zoho.StatusCompleted:
-		a.reportLinks(ctx, id, progress, diags)
-		return true
+		return true, true
 	case zoho.StatusFailed:
 		diags.AddError(fmt.Sprintf("Backup %s failed", id),
 			"Zoho reports the backup as FAILED, so there is nothing to download. Zoho does not say why here; see the backup's "+
 				"entry in Zoho CRM under Setup > Data Administration > Export, or the zohocrm_backup_history data source, "+
-				"then invoke this action again (if the month's backups allow) or contact Zoho support.")
-		return true
+				"then take another backup (if the month's backups allow) or contact Zoho support.")
+		return true, false
 	}
-	return false
+	return false, false
 }
 
 // reportLinks reads GET /backup/urls for the completed backup.
@@ -295,7 +307,8 @@ func listOrNone(links []string) string {
 }
 
 // addWaitTimeout says that only the wait ended: the backup goes on in Zoho.
-func addWaitTimeout(ctx context.Context, diags *diag.Diagnostics, id string, timeout time.Duration, status string) {
+// again says whether invoking again is the way to wait longer.
+func addWaitTimeout(ctx context.Context, diags *diag.Diagnostics, id string, timeout time.Duration, status, again string) {
 	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		diags.AddError(fmt.Sprintf("Stopped waiting for backup %s", id),
 			"The invocation was cancelled (Terraform was interrupted, for example with Ctrl-C). The backup goes on in Zoho: "+
@@ -309,6 +322,5 @@ func addWaitTimeout(ctx context.Context, diags *diag.Diagnostics, id string, tim
 	diags.AddError(fmt.Sprintf("Backup %s did not finish within timeout = %s", id, shortDuration(timeout)),
 		fmt.Sprintf("The wait ended %s. The backup goes on in Zoho: follow it with the zohocrm_backup data source "+
 			"(its status attribute) or in Zoho CRM under Setup > Data Administration > Export, and read its links with the "+
-			"zohocrm_backup_urls data source once it is COMPLETED. Do not invoke this action again to wait: that would start "+
-			"another backup. To wait longer next time, raise timeout.", last))
+			"zohocrm_backup_urls data source once it is COMPLETED. %s To wait longer next time, raise timeout.", last, again))
 }

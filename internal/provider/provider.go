@@ -7,6 +7,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -66,6 +68,10 @@ type zohocrmProvider struct {
 	// zohocrm_backup_start action, whose configuration may not go under
 	// 5 seconds. Only tests set it, so that they do not wait real minutes.
 	statusPollInterval time.Duration
+	// dialContext, when set, opens every connection of the provider's HTTP
+	// client. Only tests set it, to resolve a foreign host name in a
+	// download link to a local server that must receive nothing.
+	dialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // New returns the provider factory that main.go serves.
@@ -195,6 +201,9 @@ func (p *zohocrmProvider) Configure(ctx context.Context, req provider.ConfigureR
 	}
 	settings := resolveSettings(config)
 	httpClient := zoho.NewHTTPClient()
+	if transport, ok := httpClient.Transport.(*http.Transport); ok && p.dialContext != nil {
+		transport.DialContext = p.dialContext
+	}
 	agent := userAgent(p.version, req.TerraformVersion)
 	tokens, refreshing := authentication(config, settings, httpClient, agent, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
@@ -258,6 +267,7 @@ func (p *zohocrmProvider) Actions(context.Context) []func() action.Action {
 	return []func() action.Action{
 		NewBackupCancelAction,
 		NewBackupStartAction,
+		NewBackupDownloadAction,
 	}
 }
 

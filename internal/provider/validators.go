@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -126,6 +128,24 @@ func durationValidator(summary string, minimum, maximum time.Duration, example s
 		check: func(s string) error {
 			_, err := parseDurationBetween(s, minimum, maximum)
 			return err
+		},
+	}
+}
+
+// directoryValidator accepts a folder path: not blank, and no control
+// character (which no file system path a user means holds).
+func directoryValidator() validator.String {
+	return stringCheck{
+		summary:     "Invalid directory",
+		description: "value must be the path of a folder to download into, such as \"${path.root}/backups\"",
+		check: func(s string) error {
+			if strings.TrimSpace(s) == "" {
+				return errors.New("the path is empty")
+			}
+			if err := zoho.CheckHeaderValue(s); err != nil {
+				return fmt.Errorf("the path %w", err)
+			}
+			return nil
 		},
 	}
 }
