@@ -25,6 +25,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -153,7 +154,7 @@ func run(ctx context.Context, o options, logger *log.Logger) error {
 	if err := writeJSON(b.path("results.json"), results); err != nil {
 		return err
 	}
-	report := renderReport(reportInput{
+	in := reportInput{
 		Machine:         machine,
 		Options:         o,
 		Results:         results,
@@ -161,8 +162,11 @@ func run(ctx context.Context, o options, logger *log.Logger) error {
 		LoadBefore:      loadBefore,
 		LoadAfter:       loadAverage(),
 		MicroBenchmarks: micro,
-	})
-	if err := os.WriteFile(o.out, []byte(report), 0o644); err != nil {
+	}
+	if err := writeCharts(filepath.Join(filepath.Dir(o.out), chartDir), renderCharts(in)); err != nil {
+		return err
+	}
+	if err := os.WriteFile(o.out, []byte(renderReport(in)), 0o644); err != nil {
 		return fmt.Errorf("writing the report: %w", err)
 	}
 	logger.Printf("wrote %s in %s (raw results: %s)", o.out, time.Since(began).Round(time.Second), b.path("results.json"))

@@ -155,11 +155,22 @@ func verdict(ok bool) string {
 	return "**missed**"
 }
 
-func renderReport(in reportInput) string {
+// figuresOf aggregates the runs of each N, in the order of -sizes.
+func figuresOf(in reportInput) []sizeFigures {
 	var figures []sizeFigures
 	for _, n := range in.Options.sizes {
 		figures = append(figures, aggregate(in.Results, n))
 	}
+	return figures
+}
+
+// renderCharts draws the report's charts, by file name under chartDir.
+func renderCharts(in reportInput) map[string]string {
+	return map[string]string{chartApplyTime: applyTimeChart(figuresOf(in))}
+}
+
+func renderReport(in reportInput) string {
+	figures := figuresOf(in)
 	var w strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&w, format+"\n", args...) }
 	m, o := in.Machine, in.Options
@@ -187,6 +198,10 @@ func renderReport(in reportInput) string {
 	p("The machine is shared: other work ran on it during the benchmark (see the load average), which spreads the individual runs (last table). Scenarios are interleaved within each repeat, so a busy moment hits all of them alike, and the ratios are of medians.")
 	p("")
 
+	p("## At a glance")
+	p("")
+	p("![Median wall time of terraform apply against N: floor, no-op, ours and the workaround](%s)", chartPath(chartApplyTime))
+	p("")
 	p("## Targets")
 	p("")
 	p("| Target | Measured | |")
