@@ -525,3 +525,24 @@ func wantEmptyDir(t *testing.T, dir string) {
 		t.Errorf("files were written: %v", files)
 	}
 }
+
+// The page's local-exec for CLIs without actions is a configuration every
+// supported CLI accepts, ephemeral token in the provisioner included.
+func TestAccBackupDownloadExampleWithoutActions_validates(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	example, err := os.ReadFile("../../examples/actions/zohocrm_backup_download/without-actions.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newEmulator(t)
+	cli := newTerraformCLI(t, New("test")(), providerBlock(srv.URL(), testToken)+string(example))
+	cli.mustRun("init", "-no-color")
+	if out := cli.mustRun("validate", "-no-color"); !strings.Contains(out, "The configuration is valid") {
+		t.Fatalf("validate:\n%s", out)
+	}
+	if got := len(srv.Requests()) + len(srv.DownloadRequests()); got != 0 {
+		t.Errorf("validating made %d requests, want 0", got)
+	}
+}
