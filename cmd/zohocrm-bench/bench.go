@@ -322,6 +322,8 @@ func checkCancelled(srv *emulator.Server, spec runSpec, ids []string) error {
 // terraformRunner runs the Terraform CLI in one working directory, appending
 // its output to terraform.log there.
 type terraformRunner struct {
+	// cli is the Terraform CLI to run; empty means terraformCLI().
+	cli string
 	dir string
 	env []string
 }
@@ -348,7 +350,11 @@ func (t terraformRunner) run(ctx context.Context, args ...string) (terraformRun,
 	fmt.Fprintf(logFile, "\n$ terraform %s\n", strings.Join(args, " "))
 
 	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, terraformCLI(), args...)
+	cli := t.cli
+	if cli == "" {
+		cli = terraformCLI()
+	}
+	cmd := exec.CommandContext(ctx, cli, args...)
 	cmd.Dir, cmd.Env, cmd.Stdout = t.dir, t.env, logFile
 	cmd.Stderr = io.MultiWriter(logFile, &stderr)
 	// Its own process group, so that an interrupted run takes Terraform, the

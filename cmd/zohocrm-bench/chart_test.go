@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -74,5 +75,45 @@ func countElements(t *testing.T, svg string) map[string]int {
 		if start, ok := token.(xml.StartElement); ok {
 			counts[start.Name.Local]++
 		}
+	}
+}
+
+// TestDownloadReportAndChart renders the download section and chart from
+// made-up runs: the medians, the ratios, the verdicts and a well-formed SVG.
+func TestDownloadReportAndChart(t *testing.T) {
+	const gib = 1 << 30
+	o := options{downloadSizes: []int64{100 << 20, gib}, downloadRepeats: 1, downloadLineRate: 125_000_000}
+	runs := []downloadResult{
+		{Spec: downloadSpec{Client: downloadOurs, Size: 100 << 20}, Seconds: 0.4},
+		{Spec: downloadSpec{Client: downloadCurl, Size: 100 << 20}, Seconds: 0.2},
+		{Spec: downloadSpec{Client: downloadOurs, Size: 100 << 20, Verify: true}, Seconds: 0.5},
+		{Spec: downloadSpec{Client: downloadOurs, Size: 100 << 20, Instrumented: true}, Launches: []launchRecord{{PeakRSSKiB: 20 << 10}}},
+		{Spec: downloadSpec{Client: downloadOurs, Size: 100 << 20, Drop: true}, Fetched: 100 << 20, Requests: 2},
+		{Spec: downloadSpec{Client: downloadOurs, Size: gib}, Seconds: 2.0},
+		{Spec: downloadSpec{Client: downloadCurl, Size: gib}, Seconds: 1.0},
+		{Spec: downloadSpec{Client: downloadOurs, Size: gib, Verify: true}, Seconds: 2.5},
+		{Spec: downloadSpec{Client: downloadOurs, Size: gib, Instrumented: true}, Launches: []launchRecord{{PeakRSSKiB: 22 << 10}, {PeakRSSKiB: 15 << 10}}},
+		{Spec: downloadSpec{Client: downloadOurs, Size: gib, Drop: true}, Fetched: gib + gib/200, Requests: 2},
+		{Spec: downloadSpec{Client: downloadOurs, Size: gib, LineRate: 125_000_000}, Seconds: 9.0},
+		{Spec: downloadSpec{Client: downloadCurl, Size: gib, LineRate: 125_000_000}, Seconds: 8.6},
+	}
+	var w strings.Builder
+	renderDownloads(func(format string, args ...any) { fmt.Fprintf(&w, format+"\n", args...) }, reportInput{Options: o, Downloads: runs})
+	report := w.String()
+	for _, want := range []string{
+		"| 1GiB | 2.00 | 1.00 | 2.00 | 512 | 1024 | 2.50 | 0.50 | 22.0 | 1079110533 of 1073741824 (1.0050 x, 2 requests) |",
+		"| ours / curl wall time at 1GiB, verify = false, no more than 1.10 | 2.00 (2.00 s against 1.00 s) | **missed** |",
+		"| provider peak RSS no more than 64 MiB | 20.0 MiB at 100MiB, 22.0 MiB at 1GiB | met |",
+		"| peak RSS at every size within 8 MiB of each other | 2.0 MiB apart | met |",
+		"no more than 1.01 x the size | 1.0050 x at most | met |",
+		"| the same at a 1000 Mbit/s line | 1.05 (9.00 s against 8.60 s) | met |",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q:\n%s", want, report)
+		}
+	}
+	counts := countElements(t, downloadChart(downloadFiguresOf(reportInput{Options: o, Downloads: runs})))
+	if counts["svg"] != 1 || counts["polyline"] != 5 {
+		t.Errorf("download chart elements = %v, want 1 svg and 5 lines (3 throughput, RSS and its target)", counts)
 	}
 }

@@ -41,6 +41,15 @@ type options struct {
 	work    string
 	verbose bool
 	pprof   bool
+	// The download benchmark (download.go): file sizes, repeats, and the
+	// Terraform CLI (>= 1.14, for actions) that invokes the action; no CLI
+	// leaves the download section out.
+	downloadSizes   []int64
+	downloadRepeats int
+	downloadCLI     string
+	// downloadLineRate caps the emulator's download host for one more pair
+	// of runs at the largest size (bytes per second; 0: none).
+	downloadLineRate int64
 }
 
 func main() {
@@ -68,7 +77,7 @@ func main() {
 }
 
 func parseFlags(args []string, output io.Writer) (options, error) {
-	o := options{sizes: []int{1, 10, 100, 500}}
+	o := options{sizes: []int{1, 10, 100, 500}, downloadSizes: []int64{10 << 20, 100 << 20, 1 << 30}}
 	fs := flag.NewFlagSet("zohocrm-bench", flag.ContinueOnError)
 	fs.SetOutput(output)
 	fs.Func("sizes", "comma-separated `numbers` of backups to cancel per apply (default 1,10,100,500)", func(v string) error {
@@ -81,12 +90,23 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "BENCHMARKS.md", "where to write the markdown report")
 	fs.StringVar(&o.work, "work", "build/bench", "working `directory` for binaries, mirrors, runs and logs (emptied first)")
 	fs.BoolVar(&o.verbose, "v", false, "log every run")
+	fs.Func("download-sizes", "comma-separated `sizes` of the downloaded file, such as 100MiB,1GiB (default 10MiB,100MiB,1GiB)", func(v string) error {
+		sizes, err := parseByteSizes(v)
+		o.downloadSizes = sizes
+		return err
+	})
+	fs.Int64Var(&o.downloadLineRate, "download-line-rate", 125_000_000, "bytes per second of the line-rate pair of downloads at the largest size (default 1 Gbit/s); 0 leaves it out")
+	fs.IntVar(&o.downloadRepeats, "download-repeats", 3, "how many times each download is repeated; medians are reported")
+	fs.StringVar(&o.downloadCLI, "download-terraform", "", "the Terraform CLI (>= 1.14) that invokes zohocrm_backup_download; empty leaves the download benchmark out")
 	fs.BoolVar(&o.pprof, "pprof", false, "also apply ours once per size with the provider under pprof; profiles go to <work>/pprof")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if o.downloadRepeats < 1 {
+		return o, fmt.Errorf("-download-repeats must be at least 1, not %d", o.downloadRepeats)
 	}
 	if o.repeats < 1 {
 		return o, fmt.Errorf("-repeats must be at least 1, not %d", o.repeats)
@@ -154,7 +174,12 @@ func run(ctx context.Context, o options, logger *log.Logger) error {
 	if err := writeJSON(b.path("results.json"), results); err != nil {
 		return err
 	}
+	downloads, err := runDownloads(ctx, b, o, logger)
+	if err != nil {
+		return err
+	}
 	in := reportInput{
+		Downloads:       downloads,
 		Machine:         machine,
 		Options:         o,
 		Results:         results,
@@ -191,4 +216,23 @@ func measurementPlan(sizes []int, repeats int, rtt time.Duration) []runSpec {
 		}
 	}
 	return plan
+}
+
+// runDownloads runs the download benchmark, when a CLI for it is given.
+func runDownloads(ctx context.Context, b *bench, o options, logger *log.Logger) ([]downloadResult, error) {
+	if o.downloadCLI == "" {
+		logger.Print("no -download-terraform: the download benchmark is left out")
+		return nil, nil
+	}
+	plan := downloadPlan(o.downloadSizes, o.downloadRepeats, o.downloadLineRate)
+	var results []downloadResult
+	for i, spec := range plan {
+		r, err := b.runDownload(ctx, o.downloadCLI, spec)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, r)
+		logger.Printf("[%d/%d] %s: %.2fs, %d bytes fetched in %d requests", i+1, len(plan), spec.name(), r.Seconds, r.Fetched, r.Requests)
+	}
+	return results, writeJSON(b.path("downloads.json"), results)
 }

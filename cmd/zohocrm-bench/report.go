@@ -28,6 +28,9 @@ type reportInput struct {
 	LoadBefore, LoadAfter string
 	// MicroBenchmarks is the output of the client's Go benchmarks.
 	MicroBenchmarks string
+	// Downloads are the download benchmark's runs (download.go); none when
+	// it was left out.
+	Downloads []downloadResult
 }
 
 // sizeFigures are the figures of one N, aggregated over the repeats.
@@ -166,7 +169,11 @@ func figuresOf(in reportInput) []sizeFigures {
 
 // renderCharts draws the report's charts, by file name under chartDir.
 func renderCharts(in reportInput) map[string]string {
-	return map[string]string{chartApplyTime: applyTimeChart(figuresOf(in))}
+	charts := map[string]string{chartApplyTime: applyTimeChart(figuresOf(in))}
+	if figures := downloadFiguresOf(in); len(figures) > 0 {
+		charts[chartDownload] = downloadChart(figures)
+	}
+	return charts
 }
 
 func renderReport(in reportInput) string {
@@ -272,6 +279,8 @@ func renderReport(in reportInput) string {
 	}
 	p("")
 
+	renderDownloads(p, in)
+
 	p("## How each figure is measured")
 	p("")
 	for _, line := range methodNotes {
@@ -368,6 +377,7 @@ var methodNotes = []string{
 	"*Requests* and *TCP connections* are counted by the emulator: requests to the backup API, and connections accepted (`http.Server.ConnState` reporting `StateNew`), from the start to the end of the apply. The no-change plan is `terraform plan -detailed-exitcode` right after the apply; it must exit 0.",
 	"*Peak RSS* and *start-up to handshake* come from separate, instrumented applies of the same configuration, so that the wall times above carry no instrumentation. In them the mirror holds a two-line script in place of the provider that execs `zohocrm-bench wrap-provider`, which starts the real provider binary with Terraform's environment, standard input and standard error. Start-up to handshake is the time from starting the provider process to the go-plugin handshake line on its standard output (what Terraform waits for before its first RPC). Peak RSS is `ru_maxrss` from `getrusage` of the exited provider process: its largest resident set over its whole life.",
 	"*Over a realistic network* (the `-rtt` runs) the emulator serves HTTPS on 127.0.0.1 (`emulator.WithTLS` and `emulator.WithRoundTripTime`, `internal/emulator/network.go`) with a throwaway self-signed ECDSA P-256 certificate that the harness generates at start-up (`crypto/x509`) and writes under `build/bench/tls/`; its private key never leaves the harness's memory. The provider trusts it through `SSL_CERT_FILE` in Terraform's environment (Go's `crypto/x509` reads it on Linux), curl through `--cacert`. Only TLS 1.3 is offered, with HTTP/2 and HTTP/1.1 by ALPN as any Go server offers them; curl 7.88 picks HTTP/2, and so does Go's transport, which the provider's client clones. Loopback has no round trip, so the emulator models one: every API answer is held 1 RTT (the request and its answer crossing the network; the wait does not hold the emulator's lock, so concurrent requests wait together), and every new connection waits 2 RTT before the server reads its first byte: 1 RTT for TCP's SYN / SYN-ACK and 1 RTT for the TLS 1.3 handshake (a `net.Listener` wrapper delays each accepted connection's first read, in that connection's own goroutine, so connections opened together also wait together). A client thus pays the handshakes once per connection, as against Zoho: the provider once per connection it keeps alive, the workaround's curl once per cancellation. Not modelled: DNS look-ups (each curl process would resolve the API domain again), bandwidth and TCP slow start (every message is a few hundred bytes), packet loss, TLS session resumption (a new curl process has no session to resume anyway), Zoho's own processing time and its rate limits. The CPU cost of the TLS handshakes and of starting every curl is real, not modelled. The no-change plan is not run over this network.",
+	"*Downloads* (`cmd/zohocrm-bench/download.go`): each run starts a fresh emulator whose download host serves one completed backup of one data file of the size given, a valid ZIP generated on the fly (`emulator.WithDownloadSize`), and a fresh folder. *ours* is `terraform apply -invoke=action.zohocrm_backup_download.this` on the CLI that `-download-terraform` names (`make bench`: Terraform 1.16.4; actions need 1.14), timed from start to exit, `terraform init` untimed; *curl* is `curl --silent --show-error --fail -o FILE -H 'Authorization: Zoho-oauthtoken ...' LINK`, the same link, run right after it. Every downloaded file's SHA-256 is checked against the emulator's content before its figure counts, and the file is deleted after each run. *Peak RSS* is the wrapper's `ru_maxrss` of every provider process of an instrumented invocation, the largest. *Bytes fetched after a drop* are the body bytes the download host sent over all requests when it cut the connection once at 50 % of the file (`emulator.DownloadFault.DropAfter`), so the action resumed with `Range`. The *line rate* pair caps the download host at `-download-line-rate` bytes per second (`emulator.WithDownloadThroughput`) for both clients. The emulator generates the ZIP in the harness's own process, on the same two cores as the provider or curl.",
 	"The workaround's curl reads the token from `ZOHOCRM_ACCESS_TOKEN` in its command line, as a user would to keep it out of the configuration, and uses `--fail-with-body` so that a Zoho error fails the apply.",
 }
 

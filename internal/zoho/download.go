@@ -40,9 +40,10 @@ const MaxDownloadBytes int64 = 4 << 30
 // maxDownloadRedirects bounds the redirects one request follows.
 const maxDownloadRedirects = 5
 
-// downloadBufferBytes is the read buffer of one download: large reads keep
-// system calls few at line rate, and it is the only memory a download holds
-// whatever the file's size.
+// downloadBufferBytes is each read buffer of a download (readAhead holds
+// readAheadBuffers of them): large reads keep system calls few at line
+// rate, and they are the only memory a download holds whatever the file's
+// size.
 const downloadBufferBytes = 256 << 10
 
 // maxErrorBodyBytes bounds what is read of an answer that is not the file.
@@ -168,7 +169,8 @@ func (e *IncompleteBodyError) Unwrap() error { return e.Err }
 //     and the body written from zero in the same request. A 416 whose
 //     Content-Range says the file has exactly N bytes means the target is
 //     complete; any other 416 restarts from zero, counted as a retry.
-//   - The body is streamed into the target through one fixed buffer. A
+//   - The body is streamed into the target through a few fixed buffers,
+//     read ahead while the target writes (readAhead). A
 //     body shorter than its Content-Length or Content-Range, a dropped
 //     connection, no byte for Config.RequestTimeout (a stall, not a limit on
 //     the whole file), a 429 or a 5xx are transient: the download resumes
@@ -204,7 +206,6 @@ func (c *Client) Download(ctx context.Context, link string, target DownloadTarge
 		operation: fmt.Sprintf("download %s of backup %s", checked.FileName, checked.JobID),
 		target:    target,
 		progress:  progress,
-		buf:       make([]byte, downloadBufferBytes),
 	}
 	d.result.Link = checked
 	d.result.HeldAtStart = target.Size()
@@ -218,7 +219,6 @@ type download struct {
 	operation string
 	target    DownloadTarget
 	progress  func(DownloadProgress)
-	buf       []byte
 	result    DownloadResult
 	// failures counts the transient failures since the last progress.
 	failures int

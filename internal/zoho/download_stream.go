@@ -114,28 +114,33 @@ func (d *download) stream(ctx context.Context, resp *http.Response, held, total 
 		return downloadStep{err: d.tooLarge(fmt.Sprintf("the server announces %d bytes", total))}
 	}
 	d.report(held, total)
+	chunks, release, stop := readAhead(resp.Body)
+	defer stop()
 	var got int64
-	for {
-		n, err := resp.Body.Read(d.buf)
-		if n > 0 {
+	for c := range chunks {
+		if c.n > 0 {
 			watchdog.reset()
-			if failed := d.write(resp.StatusCode, held+got, n, total); failed != nil {
+			if failed := d.write(resp.StatusCode, held+got, c.buf[:c.n], total); failed != nil {
 				return downloadStep{err: failed}
 			}
-			got += int64(n)
+			got += int64(c.n)
 		}
-		if err == io.EOF {
+		release(c.buf)
+		if c.err == io.EOF {
 			return d.finish(held+got, total, got)
 		}
-		if err != nil {
-			return d.readFailure(ctx, err, held+got, total, got)
+		if c.err != nil {
+			return d.readFailure(ctx, c.err, held+got, total, got)
 		}
 	}
+	// The reader ends only after handing on the read that ended the body.
+	return downloadStep{err: fmt.Errorf("%s: the body's reader stopped without an answer", d.operation)}
 }
 
-// write appends d.buf[:n] to the target, which holds held bytes, unless it
+// write appends data to the target, which holds held bytes, unless it
 // would pass the announced size or the bound on a file's size.
-func (d *download) write(status int, held int64, n int, total int64) error {
+func (d *download) write(status int, held int64, data []byte, total int64) error {
+	n := len(data)
 	end := held + int64(n)
 	switch {
 	case total >= 0 && end > total:
@@ -143,7 +148,7 @@ func (d *download) write(status int, held int64, n int, total int64) error {
 	case end > MaxDownloadBytes:
 		return d.tooLarge("the body carries more")
 	}
-	written, err := d.target.Write(d.buf[:n])
+	written, err := d.target.Write(data)
 	d.result.Fetched += int64(written)
 	if err == nil && written < n {
 		err = io.ErrShortWrite
