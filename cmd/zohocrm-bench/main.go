@@ -143,35 +143,8 @@ func run(ctx context.Context, o options, logger *log.Logger) error {
 		return err
 	}
 	loadBefore := loadAverage()
-	plan := measurementPlan(o.sizes, o.repeats, o.rtt)
-	// One untimed round first, so that the first timed run does not pay for
-	// cold page caches.
-	for _, s := range []scenario{scenarioFloor, scenarioNoop, scenarioOurs, scenarioWorkaround} {
-		if _, err := b.runOne(ctx, runSpec{Scenario: s, N: min(10, o.sizes[0]), Repeat: 0}); err != nil {
-			return fmt.Errorf("warm-up: %w", err)
-		}
-	}
-	var results []runResult
-	for i, spec := range plan {
-		r, err := b.runOne(ctx, spec)
-		if err != nil {
-			return err
-		}
-		results = append(results, r)
-		if o.verbose || spec.Repeat == o.repeats {
-			logger.Printf("[%d/%d] %s: %.2fs, %d requests, %d connections", i+1, len(plan), spec.name(), r.ApplySeconds, r.ApplyRequests, r.ApplyConnections)
-		}
-	}
-	if o.pprof {
-		for _, n := range o.sizes {
-			spec := runSpec{Scenario: scenarioOurs, N: n, Repeat: 1, Profiled: true}
-			if _, err := b.runOne(ctx, spec); err != nil {
-				return err
-			}
-			logger.Printf("%s: profiles in %s (go tool pprof -top <file>)", spec.name(), b.path("pprof"))
-		}
-	}
-	if err := writeJSON(b.path("results.json"), results); err != nil {
+	results, err := runApplies(ctx, b, o, logger)
+	if err != nil {
 		return err
 	}
 	downloads, err := runDownloads(ctx, b, o, logger)
@@ -235,4 +208,38 @@ func runDownloads(ctx context.Context, b *bench, o options, logger *log.Logger) 
 		logger.Printf("[%d/%d] %s: %.2fs, %d bytes fetched in %d requests", i+1, len(plan), spec.name(), r.Seconds, r.Fetched, r.Requests)
 	}
 	return results, writeJSON(b.path("downloads.json"), results)
+}
+
+// runApplies runs the apply benchmark: one untimed round, the timed runs
+// of measurementPlan, and with -pprof the profiled runs.
+func runApplies(ctx context.Context, b *bench, o options, logger *log.Logger) ([]runResult, error) {
+	plan := measurementPlan(o.sizes, o.repeats, o.rtt)
+	// One untimed round first, so that the first timed run does not pay for
+	// cold page caches.
+	for _, s := range []scenario{scenarioFloor, scenarioNoop, scenarioOurs, scenarioWorkaround} {
+		if _, err := b.runOne(ctx, runSpec{Scenario: s, N: min(10, o.sizes[0]), Repeat: 0}); err != nil {
+			return nil, fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	var results []runResult
+	for i, spec := range plan {
+		r, err := b.runOne(ctx, spec)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, r)
+		if o.verbose || spec.Repeat == o.repeats {
+			logger.Printf("[%d/%d] %s: %.2fs, %d requests, %d connections", i+1, len(plan), spec.name(), r.ApplySeconds, r.ApplyRequests, r.ApplyConnections)
+		}
+	}
+	if o.pprof {
+		for _, n := range o.sizes {
+			spec := runSpec{Scenario: scenarioOurs, N: n, Repeat: 1, Profiled: true}
+			if _, err := b.runOne(ctx, spec); err != nil {
+				return nil, err
+			}
+			logger.Printf("%s: profiles in %s (go tool pprof -top <file>)", spec.name(), b.path("pprof"))
+		}
+	}
+	return results, writeJSON(b.path("results.json"), results)
 }

@@ -91,7 +91,7 @@ func TestValidNameEveryRune(t *testing.T) {
 			continue // surrogates are not valid UTF-8 on their own
 		}
 		name := "a" + string(r) + "b.zip"
-		want := !(r == '/' || r == '\\' || unicode.IsControl(r) || strings.ContainsRune(`<>:"|?*`, r))
+		want := r != '/' && r != '\\' && !unicode.IsControl(r) && !strings.ContainsRune(`<>:"|?*`, r)
 		if got := ValidName(name) == nil; got != want {
 			t.Errorf("ValidName(%q) accepted = %v, want %v", name, got, want)
 		}

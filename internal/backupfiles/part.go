@@ -117,15 +117,24 @@ func (p *PartFile) Write(b []byte) (int, error) {
 	return n, nil
 }
 
+// rewindableHash is a hash whose state can be saved and restored, as
+// crypto/sha256's can.
+type rewindableHash interface {
+	hash.Hash
+	encoding.BinaryMarshaler
+	encoding.BinaryUnmarshaler
+}
+
 // writeHashed writes b to the file and feeds to the hash what the file took.
 func (p *PartFile) writeHashed(b []byte) (int, error) {
-	if len(b) < parallelHashBytes {
+	// The hash's state before b, to go back to if the file takes less.
+	rewindable, ok := p.hash.(rewindableHash)
+	if len(b) < parallelHashBytes || !ok {
 		n, err := p.f.Write(b)
 		p.hash.Write(b[:n])
 		return n, err
 	}
-	// The hash's state before b, to go back to if the file takes less.
-	before, stateErr := p.hash.(encoding.BinaryMarshaler).MarshalBinary()
+	before, stateErr := rewindable.MarshalBinary()
 	hashed := make(chan struct{})
 	go func() {
 		p.hash.Write(b)
@@ -137,7 +146,7 @@ func (p *PartFile) writeHashed(b []byte) (int, error) {
 		if stateErr != nil {
 			return n, errors.Join(err, fmt.Errorf("the hash cannot be rewound: %w", stateErr))
 		}
-		if restoreErr := p.hash.(encoding.BinaryUnmarshaler).UnmarshalBinary(before); restoreErr != nil {
+		if restoreErr := rewindable.UnmarshalBinary(before); restoreErr != nil {
 			return n, errors.Join(err, restoreErr)
 		}
 		p.hash.Write(b[:n])

@@ -30,7 +30,7 @@ func verifyZip(ctx context.Context, r io.ReaderAt, size int64, path string) erro
 	zr, err := zip.NewReader(r, size)
 	// Entry names are only read here, never used as paths, so a name that
 	// would be unsafe to extract (zip.ErrInsecurePath) does not matter.
-	if err != nil && !(errors.Is(err, zip.ErrInsecurePath) && zr != nil) {
+	if err != nil && (!errors.Is(err, zip.ErrInsecurePath) || zr == nil) {
 		return &NotZipError{Path: path, Err: err}
 	}
 	failed, err := verifyEntries(ctx, zr.File)

@@ -114,22 +114,7 @@ func TestHistoryFileNameAndCount(t *testing.T) {
 			if len(entries) != 2 {
 				t.Fatalf("history = %v", entries)
 			}
-			completed, initiated := entries[0], entries[1]
-			if tt.file == "" {
-				if completed["file_name"] != nil {
-					t.Errorf("file_name = %v, want null", completed["file_name"])
-				}
-			} else if completed["file_name"] != tt.file {
-				t.Errorf("completed file_name = %v, want %s", completed["file_name"], tt.file)
-			}
-			if initiated["file_name"] != nil {
-				t.Errorf("initiated file_name = %v, want null", initiated["file_name"])
-			}
-			for _, e := range entries {
-				if e["count"] != tt.purchased {
-					t.Errorf("count = %#v, want %v", e["count"], tt.purchased)
-				}
-			}
+			checkFileNameAndCount(t, entries, tt.file, tt.purchased)
 		})
 	}
 	t.Run("seeded history", func(t *testing.T) {
@@ -259,4 +244,27 @@ func checkSeededBackup(t *testing.T, s *Server, status, rule string) Backup {
 		t.Fatalf("links %v expiry %v", b.DataLinks, b.ExpiryDate)
 	}
 	return b
+}
+
+// checkFileNameAndCount checks a completed backup's two history entries,
+// newest first: the completion names file ("" for null), the initiation no
+// file, and both count purchased.
+func checkFileNameAndCount(t *testing.T, entries []map[string]any, file string, purchased float64) {
+	t.Helper()
+	completed, initiated := entries[0], entries[1]
+	var wantFile any
+	if file != "" {
+		wantFile = file
+	}
+	if completed["file_name"] != wantFile {
+		t.Errorf("completed file_name = %v, want %v", completed["file_name"], wantFile)
+	}
+	if initiated["file_name"] != nil {
+		t.Errorf("initiated file_name = %v, want null", initiated["file_name"])
+	}
+	for _, e := range entries {
+		if e["count"] != purchased {
+			t.Errorf("count = %#v, want %v", e["count"], purchased)
+		}
+	}
 }

@@ -202,7 +202,7 @@ func fileSHA256(t *testing.T, path string) string {
 // to the emulator's by hash, with one download request per file and one
 // read of the links; invoking again sends no download request at all.
 func TestAccBackupDownloadAction_twoPartsWithAttachmentsThenNothingToDo(t *testing.T) {
-	f := newDownloadFixture(t, New("test")().(*zohocrmProvider), true, "", "", emulator.WithDownloadFiles(2, 2))
+	f := newDownloadFixture(t, &zohocrmProvider{version: "test"}, true, "", "", emulator.WithDownloadFiles(2, 2))
 	out := f.mustInvoke()
 	f.wantFiles()
 	requests, sent := f.downloads()

@@ -61,25 +61,34 @@ action "zohocrm_backup_start" "and_wait" {
 				"failed in a way Zoho may have acted on, so it was not sent again", ambiguousCause[name],
 				"Zoho's history shows it initiated at", "so it is the backup this request started",
 				"It is reported as this invocation's backup")
-			log := srv.Requests()
-			var got []string
-			for _, r := range log {
-				got = append(got, r.Method+" "+r.Path)
+			if tt.wait {
+				wantOutput(t, out, append([]string{"Backup " + backup.ID + " is COMPLETED"}, backup.DataLinks...)...)
 			}
-			if !tt.wait {
-				if !slices.Equal(got, tt.requests) {
-					t.Errorf("requests = %q, want %q", got, tt.requests)
-				}
-				return
-			}
-			wantOutput(t, out, append([]string{"Backup " + backup.ID + " is COMPLETED"}, backup.DataLinks...)...)
-			if len(got) < len(tt.requests)+1 || !slices.Equal(got[:len(tt.requests)], tt.requests) || got[len(got)-1] != "GET "+backupPath+"/urls" {
-				t.Errorf("requests = %q, want %q, the polls, then one read of the links", got, tt.requests)
-			}
-			if n := srv.CountRequests(http.MethodGet, backupPath+"/urls"); n != 1 {
-				t.Errorf("%d reads of the links, want 1", n)
-			}
+			checkSettledStartRequests(t, srv, tt.wait, tt.requests)
 		})
+	}
+}
+
+// checkSettledStartRequests checks the request log of a settled start:
+// exactly want without wait; with wait, want, the polls, then one read of
+// the links.
+func checkSettledStartRequests(t *testing.T, srv *emulator.Server, wait bool, want []string) {
+	t.Helper()
+	var got []string
+	for _, r := range srv.Requests() {
+		got = append(got, r.Method+" "+r.Path)
+	}
+	if !wait {
+		if !slices.Equal(got, want) {
+			t.Errorf("requests = %q, want %q", got, want)
+		}
+		return
+	}
+	if len(got) < len(want)+1 || !slices.Equal(got[:len(want)], want) || got[len(got)-1] != "GET "+backupPath+"/urls" {
+		t.Errorf("requests = %q, want %q, the polls, then one read of the links", got, want)
+	}
+	if n := srv.CountRequests(http.MethodGet, backupPath+"/urls"); n != 1 {
+		t.Errorf("%d reads of the links, want 1", n)
 	}
 }
 

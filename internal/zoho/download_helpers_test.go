@@ -112,7 +112,7 @@ func (s *fileServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(f.body))
 		return
 	}
-	out := http.ResponseWriter(w)
+	out := w
 	if f.cutMode != noCut {
 		out = &cuttingWriter{ResponseWriter: w, left: f.after, mode: f.cutMode, done: r.Context().Done()}
 	}
@@ -256,7 +256,7 @@ var testCertificate = sync.OnceValues(func() (tls.Certificate, error) {
 // zohoHostNames, and a client for apiDomain whose HTTP client trusts the
 // test certificate and dials that server whatever host a URL names: a
 // request the client should not send would reach it and be recorded.
-func tlsDownload(t *testing.T, apiDomain string, content []byte, script func(int) fault, retry *RetryPolicy) (*Client, *fileServer) {
+func tlsDownload(t *testing.T, apiDomain string, content []byte, script func(int) fault) (*Client, *fileServer) {
 	t.Helper()
 	cert, err := testCertificate()
 	if err != nil {
@@ -276,10 +276,7 @@ func tlsDownload(t *testing.T, apiDomain string, content []byte, script func(int
 	transport.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
 		return dialer.DialContext(ctx, network, srv.Listener.Addr().String())
 	}
-	if retry == nil {
-		retry = fastRetries(3)
-	}
-	client, err := NewClient(Config{APIDomain: apiDomain, Tokens: StaticToken(testToken), HTTPClient: httpClient, Retry: retry})
+	client, err := NewClient(Config{APIDomain: apiDomain, Tokens: StaticToken(testToken), HTTPClient: httpClient, Retry: fastRetries(3)})
 	if err != nil {
 		t.Fatal(err)
 	}

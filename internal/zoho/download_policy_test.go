@@ -42,7 +42,7 @@ func TestDownloadReachesEachDataCentresZohoHost(t *testing.T) {
 		sandbox := "https://sandbox." + strings.TrimPrefix(hostOf(dc.APIDomain), "www.")
 		for _, apiDomain := range []string{dc.APIDomain, sandbox} {
 			t.Run(dc.Code+" "+apiDomain, func(t *testing.T) {
-				client, fs := tlsDownload(t, apiDomain, content, nil, nil)
+				client, fs := tlsDownload(t, apiDomain, content, nil)
 				target := &memTarget{}
 				link := "https://download-accl." + domain + linkPathTail + "Data_001.zip"
 				result, err := client.Download(context.Background(), link, target, nil)
@@ -96,7 +96,7 @@ func TestDownloadHostRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			client, fs := tlsDownload(t, tt.apiDomain, fileContent(64), nil, nil)
+			client, fs := tlsDownload(t, tt.apiDomain, fileContent(64), nil)
 			target := &memTarget{}
 			_, err := client.Download(context.Background(), tt.link, target, nil)
 			if err == nil {
@@ -182,7 +182,7 @@ func TestLoopbackAPIDomainAllowsLoopbackHostsOnly(t *testing.T) {
 }
 
 func TestZohoHostsAreMatchedWithoutCase(t *testing.T) {
-	client, fs := tlsDownload(t, "https://www.zohoapis.in", fileContent(10), nil, nil)
+	client, fs := tlsDownload(t, "https://www.zohoapis.in", fileContent(10), nil)
 	target := &memTarget{}
 	if _, err := client.Download(context.Background(), "https://Download-ACCL.Zoho.IN"+linkPathTail+"Data_001.zip", target, nil); err != nil {
 		t.Fatal(err)
@@ -201,7 +201,7 @@ func TestRedirectToAnotherHostNeverReceivesTheToken(t *testing.T) {
 			script := func(int) fault {
 				return fault{status: http.StatusFound, header: map[string]string{"Location": location}}
 			}
-			client, fs := tlsDownload(t, "https://www.zohoapis.com", fileContent(64), script, nil)
+			client, fs := tlsDownload(t, "https://www.zohoapis.com", fileContent(64), script)
 			_, err := client.Download(context.Background(), "https://download-accl.zoho.com"+linkPathTail+"Data_001.zip", &memTarget{}, nil)
 			var hostErr *DownloadHostError
 			if !errors.As(err, &hostErr) || !hostErr.Redirect {
@@ -222,7 +222,7 @@ func TestRedirectToAnotherHostNeverReceivesTheToken(t *testing.T) {
 func TestRedirectWithinTheZohoDomainIsFollowed(t *testing.T) {
 	content := fileContent(5000)
 	script := firstAnswer(fault{status: http.StatusTemporaryRedirect, header: map[string]string{"Location": "https://files-accl.zoho.com/v2/crm/1/backup/2/Data_001.zip?sig=x"}})
-	client, fs := tlsDownload(t, "https://www.zohoapis.com", content, script, nil)
+	client, fs := tlsDownload(t, "https://www.zohoapis.com", content, script)
 	target := &memTarget{}
 	result, err := client.Download(context.Background(), "https://download-accl.zoho.com"+linkPathTail+"Data_001.zip", target, nil)
 	if err != nil {
@@ -239,7 +239,7 @@ func TestRedirectsAreBounded(t *testing.T) {
 	script := func(int) fault {
 		return fault{status: http.StatusFound, header: map[string]string{"Location": "/v2/crm/1/backup/2/again.zip"}}
 	}
-	client, fs := tlsDownload(t, "https://www.zohoapis.com", fileContent(64), script, nil)
+	client, fs := tlsDownload(t, "https://www.zohoapis.com", fileContent(64), script)
 	_, err := client.Download(context.Background(), "https://download-accl.zoho.com"+linkPathTail+"Data_001.zip", &memTarget{}, nil)
 	var answerErr *DownloadAnswerError
 	if !errors.As(err, &answerErr) || !strings.Contains(err.Error(), "more than 5 redirects") {
@@ -254,7 +254,7 @@ func TestRedirectsAreBounded(t *testing.T) {
 // test server answers, over trusted TLS, for the refused names, so a
 // refusal is the client's own and not a TLS or DNS failure.
 func TestRefusalHarnessWouldSeeARequest(t *testing.T) {
-	client, fs := tlsDownload(t, "https://www.zohoapis.com", fileContent(64), nil, nil)
+	client, fs := tlsDownload(t, "https://www.zohoapis.com", fileContent(64), nil)
 	links := []string{"https://evilzoho.com/x", "https://download-accl.zoho.com.evil.example/x", "https://download-accl.zoho.eu/x", "https://203.0.113.5/x", "https://evil.example/x"}
 	for _, link := range links {
 		resp, err := client.httpClient.Get(link)

@@ -168,7 +168,7 @@ func checkRetriesUsedUp(t *testing.T, bc backupCall, failed step, code string) {
 	if !errors.As(err, &retryErr) || retryErr.Attempts != 3 || hits.Load() != 3 {
 		t.Fatalf("want a RetryError after 3 attempts, got %v after %d requests", err, hits.Load())
 	}
-	wantAPIError(t, err, code, failed.status)
+	_ = wantAPIError(t, err, code, failed.status)
 }
 
 // checkPostNotResent: a POST that met a server failure is reported after
@@ -178,7 +178,7 @@ func checkPostNotResent(t *testing.T, bc backupCall, failed step, code string) {
 	url, hits := scriptedServer(t, failed, step{status: http.StatusOK, body: cancelSuccess})
 	client, logs := newTestClient(t, url, fastRetries(5), 0)
 	err := bc.call(context.Background(), client)
-	wantAPIError(t, err, code, failed.status)
+	_ = wantAPIError(t, err, code, failed.status)
 	if got := hits.Load(); got != 1 || len(logs.lines) != 0 {
 		t.Errorf("%d requests and retry lines %v: a POST Zoho may have acted on must not be sent again", got, logs.reasons())
 	}
