@@ -9,9 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	listschema "github.com/hashicorp/terraform-plugin-framework/list/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -98,22 +96,6 @@ func scheduleListResult(ctx context.Context, req list.ListRequest, backup *zoho.
 		setImportedAttributes(ctx, result.Resource, backup, &result.Diagnostics)
 	}
 	return result
-}
-
-// setImportedAttributes writes what ImportState records for backup: the
-// rule as Zoho returns it and the computed attributes, timeouts left null.
-// The configuration that -generate-config-out writes from these values then
-// plans with no change after its import.
-func setImportedAttributes(ctx context.Context, res *tfsdk.Resource, backup *zoho.Backup, diags *diag.Diagnostics) {
-	for attribute, value := range map[string]types.String{
-		"id":             types.StringValue(backup.ID),
-		"rrule":          types.StringPointerValue(backup.RRule),
-		"status":         types.StringValue(backup.Status),
-		"scheduled_date": types.StringPointerValue(backup.ScheduledDate),
-		"start_date":     types.StringPointerValue(backup.StartDate),
-	} {
-		diags.Append(res.SetAttribute(ctx, path.Root(attribute), value)...)
-	}
 }
 
 // Bounds of the server's strings in a display name: a status or a date is

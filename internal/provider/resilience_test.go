@@ -359,15 +359,8 @@ func TestAccResilience_twoHundredCancellationsAtParallelismFifty(t *testing.T) {
 	cli.mustRun("apply", "-auto-approve", "-no-color", "-parallelism=50")
 	took := time.Since(started)
 
-	state := cli.state()
-	if len(state) != count {
-		t.Fatalf("%d resources in state, want %d", len(state), count)
-	}
-	for i, id := range ids {
-		values := state[fmt.Sprintf("zohocrm_backup_cancellation.bulk[%d]", i)]
-		if values["backup_id"] != id || values["code"] != zoho.CodeSuccess {
-			t.Errorf("bulk[%d]: %v, want backup %s cancelled once (SUCCESS)", i, values, id)
-		}
+	wantBulkCancelled(t, cli, ids)
+	for _, id := range ids {
 		if err := checkBackupStatus(srv, id, "STOPPED")(nil); err != nil {
 			t.Error(err)
 		}
@@ -499,5 +492,21 @@ func TestAccResilience_scheduleIsRetriedOnlyWhenZohoCannotHaveActed(t *testing.T
 				t.Errorf("Zoho holds %d backups, want %d", got, tt.backups)
 			}
 		})
+	}
+}
+
+// wantBulkCancelled checks that the state of bulkCancellations(ids) holds
+// one resource per backup, each cancelled with SUCCESS.
+func wantBulkCancelled(t *testing.T, cli *terraformCLI, ids []string) {
+	t.Helper()
+	state := cli.state()
+	if len(state) != len(ids) {
+		t.Fatalf("%d resources in state, want %d", len(state), len(ids))
+	}
+	for i, id := range ids {
+		values := state[fmt.Sprintf("zohocrm_backup_cancellation.bulk[%d]", i)]
+		if values["backup_id"] != id || values["code"] != zoho.CodeSuccess {
+			t.Errorf("bulk[%d]: %v, want backup %s cancelled once (SUCCESS)", i, values, id)
+		}
 	}
 }

@@ -399,19 +399,30 @@ func (r *backupScheduleResource) ImportState(ctx context.Context, req resource.I
 	// type, and import has no configuration to take the timeouts from.
 	// What is not set stays null, timeouts included, until the next plan
 	// reads the configuration.
-	var state backupScheduleModel
-	state.RRule = types.StringNull()
-	state.setBackup(backup)
-	if backup.RRule != nil {
-		state.RRule = types.StringValue(*backup.RRule)
-	}
+	setImportedAttributes(ctx, &resp.State, backup, &resp.Diagnostics)
+	setIdentity(ctx, resp.Identity, types.StringValue(backup.ID), &resp.Diagnostics)
+}
+
+// attributeSetter is what import and a list result write a resource into:
+// tfsdk.State and tfsdk.Resource.
+type attributeSetter interface {
+	SetAttribute(ctx context.Context, p path.Path, val any) diag.Diagnostics
+}
+
+// setImportedAttributes writes what ImportState records for backup: the
+// rule as Zoho returns it and the computed attributes, timeouts left null.
+// The configuration that -generate-config-out writes from these values then
+// plans with no change after its import.
+func setImportedAttributes(ctx context.Context, res attributeSetter, backup *zoho.Backup, diags *diag.Diagnostics) {
 	for attribute, value := range map[string]types.String{
-		"id": state.ID, "rrule": state.RRule, "status": state.Status,
-		"scheduled_date": state.ScheduledDate, "start_date": state.StartDate,
+		"id":             types.StringValue(backup.ID),
+		"rrule":          types.StringPointerValue(backup.RRule),
+		"status":         types.StringValue(backup.Status),
+		"scheduled_date": types.StringPointerValue(backup.ScheduledDate),
+		"start_date":     types.StringPointerValue(backup.StartDate),
 	} {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(attribute), value)...)
+		diags.Append(res.SetAttribute(ctx, path.Root(attribute), value)...)
 	}
-	setIdentity(ctx, resp.Identity, state.ID, &resp.Diagnostics)
 }
 
 // addScheduleError reports a failed POST /backup. BACKUP_ALREADY_SCHEDULED

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -73,16 +72,7 @@ func TestAccTokens_expiringDuringTwoHundredCancellationsAtParallelismFifty(t *te
 			failed, count, stopped, rejected, refreshes, applyErr, first)
 	}
 
-	state := cli.state()
-	if len(state) != count {
-		t.Fatalf("%d resources in state, want %d", len(state), count)
-	}
-	for i, id := range ids {
-		values := state[fmt.Sprintf("zohocrm_backup_cancellation.bulk[%d]", i)]
-		if values["backup_id"] != id || values["code"] != zoho.CodeSuccess {
-			t.Errorf("bulk[%d]: %v, want backup %s cancelled once (SUCCESS)", i, values, id)
-		}
-	}
+	wantBulkCancelled(t, cli, ids)
 	if stopped != count {
 		t.Errorf("%d of %d backups STOPPED", stopped, count)
 	}
