@@ -34,9 +34,10 @@ import (
 //   - The retry decision depends on the request (a PUT cancel may be sent
 //     again after any transient failure, a POST schedule only after failures
 //     Zoho cannot have acted on), and a Retry-After is capped.
-//   - The token refresh on INVALID_TOKEN happens inside an attempt
-//     (doWithFreshToken), so that a rejected token costs one refresh and one
-//     resend, not a retry with its backoff.
+//   - The answer to INVALID_TOKEN happens inside an attempt
+//     (doWithFreshToken), so that a rejected token costs a resend with the
+//     current token (and a refresh only when the rejected one is still the
+//     current one), not a retry with its backoff.
 // The policy is unit tested in retry_test.go.
 
 // Defaults of the retry policy and the per-attempt timeout. Zoho documents
