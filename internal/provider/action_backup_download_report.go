@@ -149,6 +149,9 @@ func (r *downloadRun) addFileError(ctx context.Context, dir *backupfiles.Dir, f 
 	var notZip *backupfiles.NotZipError
 	var entry *backupfiles.EntryError
 	var scope *zoho.DownloadScopeError
+	var short *zoho.IncompleteBodyError
+	var stall *zoho.StallError
+	var size *backupfiles.SizeError
 	switch {
 	case errors.As(err, &space):
 		r.diags.AddError("Not enough free disk space for the backup", fmt.Sprintf("%s. Nothing of it was written. Free some space "+
@@ -166,6 +169,10 @@ func (r *downloadRun) addFileError(ctx context.Context, dir *backupfiles.Dir, f 
 			err, zoho.ScopeFilesAll))
 	case ctx.Err() != nil:
 		r.addStopped(ctx, name, kept)
+	case errors.As(err, &short), errors.As(err, &stall), errors.As(err, &size):
+		r.diags.AddError(fmt.Sprintf("The download of %s stopped before the end of the file", name), fmt.Sprintf("%s. The "+
+			"provider resumed it as often as max_retries allows in a row without progress. Nothing was renamed into place. %s "+
+			"If the connection to Zoho is unreliable, raise max_retries in the provider block.", err, kept))
 	case r.linkExpired(err):
 		r.diags.AddError("The backup's download links have expired", fmt.Sprintf("Downloading %s failed after the links' expiry "+
 			"at %s: %s. Zoho keeps a backup's files for 7 days; a new backup is needed. %s", name, r.expiry.Format(time.RFC3339), err, kept))

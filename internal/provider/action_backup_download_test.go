@@ -267,7 +267,7 @@ func TestAccBackupDownloadAction_truncatedBody(t *testing.T) {
 	if err == nil {
 		t.Fatalf("a truncated body was accepted:\n%s", out)
 	}
-	wantOutput(t, out, "Failed to download Data_001.zip", "Data_001.zip.part", "resumes it")
+	wantOutput(t, out, "The download of Data_001.zip stopped before the end of the file", "the answer ended at byte 131072 of 262144", "Data_001.zip.part", "resumes it")
 	wantOnlyPart(t, f.jobDir(), "Data_001.zip", size/2)
 }
 
