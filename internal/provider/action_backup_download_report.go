@@ -34,6 +34,8 @@ type downloadMeter struct {
 	name, dir string
 	report    func(format string, args ...any)
 	stop      context.CancelCauseFunc
+	// freeSpace is backupfiles.FreeSpace; tests replace it.
+	freeSpace func(path string) (uint64, bool)
 
 	started     time.Time
 	heldAtStart int64
@@ -44,7 +46,7 @@ type downloadMeter struct {
 }
 
 func newDownloadMeter(name, dir string, report func(string, ...any), stop context.CancelCauseFunc) *downloadMeter {
-	return &downloadMeter{name: name, dir: dir, report: report, stop: stop, started: time.Now()}
+	return &downloadMeter{name: name, dir: dir, report: report, stop: stop, freeSpace: backupfiles.FreeSpace, started: time.Now()}
 }
 
 // observe is the client's progress callback: first at the start of the
@@ -84,7 +86,7 @@ func (m *downloadMeter) begin(p zoho.DownloadProgress) {
 		return
 	}
 	need := p.Total - p.Written
-	if free, ok := backupfiles.FreeSpace(m.dir); ok && free < uint64(max(need, 0)) {
+	if free, ok := m.freeSpace(m.dir); ok && free < uint64(max(need, 0)) {
 		m.stop(&notEnoughSpaceError{dir: m.dir, name: m.name, need: need, free: free})
 	}
 }
