@@ -42,25 +42,30 @@ func TestDownloadMeterRefusesAFileTheDiskCannotHold(t *testing.T) {
 			if len(events) != 1 || !strings.Contains(events[0], "downloading") {
 				t.Errorf("events = %q, want the file's start", events)
 			}
-			if !tc.stopped {
-				return
-			}
-			var diags diag.Diagnostics
-			run := &downloadRun{diags: &diags}
-			dir, err := backupfiles.Open(t.TempDir(), "1")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer dir.Close()
-			run.addFileError(context.Background(), dir, downloadFile{link: zoho.DownloadLink{FileName: "Data_001.zip"}}, space)
-			text := diagnosticsOf(diags)
-			for _, want := range []string{"Not enough free disk space for the backup", "Data_001.zip needs 10.0 MiB more",
-				"has 1.0 MiB free", "Nothing of it was written", "point directory at a larger disk"} {
-				if !strings.Contains(text, want) {
-					t.Errorf("the diagnostic lacks %q:\n%s", want, text)
-				}
+			if tc.stopped {
+				wantNoSpaceDiagnostic(t, space)
 			}
 		})
+	}
+}
+
+// wantNoSpaceDiagnostic checks what the invocation says of space.
+func wantNoSpaceDiagnostic(t *testing.T, space *notEnoughSpaceError) {
+	t.Helper()
+	var diags diag.Diagnostics
+	run := &downloadRun{diags: &diags}
+	dir, err := backupfiles.Open(t.TempDir(), "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	run.addFileError(context.Background(), dir, downloadFile{link: zoho.DownloadLink{FileName: "Data_001.zip"}}, space)
+	text := diagnosticsOf(diags)
+	for _, want := range []string{"Not enough free disk space for the backup", "Data_001.zip needs 10.0 MiB more",
+		"has 1.0 MiB free", "Nothing of it was written", "point directory at a larger disk"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the diagnostic lacks %q:\n%s", want, text)
+		}
 	}
 }
 
