@@ -34,7 +34,9 @@ done
 cli=$(command -v "${TERRAFORM:-terraform}") || { echo "demo: TERRAFORM='${TERRAFORM:-terraform}' is not a CLI on PATH nor an executable path" >&2; exit 1; }
 # Run the CLI as terraform, whichever it is.
 terraform() { "$cli" "$@"; }
-cli_version=$(TF_CLI_CONFIG_FILE="" "$cli" version | head -n 1)
+# shellcheck source=lib/first-line.sh
+source "$root/scripts/lib/first-line.sh"
+cli_version=$(cli_version "$cli")
 registry_host="registry.terraform.io"
 [[ $cli_version == OpenTofu* ]] && registry_host="registry.opentofu.org"
 

@@ -22,6 +22,8 @@
 # internal/backend/init/init.go and their require and replace lines leave
 # go.mod. Nothing in this project uses a remote backend.
 set -euo pipefail
+# shellcheck source=lib/first-line.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/first-line.sh"
 
 TERRAFORM_VERSION="1.16.4"
 TOFU_VERSION="1.12.6"
@@ -60,7 +62,7 @@ cached_build() {
 		-ldflags "-s -w -X $version_pkg.dev=no" -o "$out.tmp" "$package")
 	mv "$out.tmp" "$out"
 	rm -rf "$src"
-	log "built $(TF_CLI_CONFIG_FILE= "$out" version | head -n 1) in $((SECONDS - start))s"
+	log "built $(cli_version "$out") in $((SECONDS - start))s"
 	echo "$out"
 }
 

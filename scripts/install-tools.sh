@@ -29,7 +29,9 @@ installed_version() {
 		# "v1.7.12" on the first line, then how it was installed.
 		actionlint) out="$("$bin" -version 2>/dev/null || true)" ;;
 	esac
-	grep -oE 'v?[0-9]+\.[0-9]+\.[0-9]+' <<<"$out" | head -n 1 | sed 's/^v*/v/' || true
+	if [[ $out =~ v?([0-9]+\.[0-9]+\.[0-9]+) ]]; then
+		echo "v${BASH_REMATCH[1]}"
+	fi
 }
 
 install_tool() {
