@@ -6,9 +6,8 @@ import (
 	"net/http"
 )
 
-// ActionResult is Zoho's answer to an action such as cancel or schedule.
-// ID is details.id; EarlierAttemptMayHaveActed says a retried attempt may
-// have been processed, so ALREADY_CANCELLED may be this call's own.
+// ActionResult is Zoho's answer to an action. With EarlierAttemptMayHaveActed,
+// ALREADY_CANCELLED may be this call's own cancellation.
 type ActionResult struct {
 	Code                       string
 	Message                    string
@@ -20,9 +19,8 @@ type ActionResult struct {
 // AlreadyCancelled reports whether the backup had been cancelled before.
 func (r ActionResult) AlreadyCancelled() bool { return r.Code == CodeAlreadyCancelled }
 
-// CancelBackup cancels the scheduled backup id: PUT
-// /crm/bulk/{version}/backup/{id}/actions/cancel. ALREADY_CANCELLED is a
-// result, not an error; any other answer but SUCCESS is an *APIError.
+// CancelBackup cancels backup id (PUT .../backup/{id}/actions/cancel); any
+// answer but SUCCESS or ALREADY_CANCELLED is an *APIError.
 func (c *Client) CancelBackup(ctx context.Context, id string) (ActionResult, error) {
 	operation := "cancel backup " + id
 	if err := ValidateBackupID(id); err != nil {

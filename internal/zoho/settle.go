@@ -12,7 +12,6 @@ import (
 // clockSkewAllowance is how much earlier than sentAt Zoho may log a start.
 const clockSkewAllowance = time.Minute
 
-// History actions that start a backup.
 const (
 	historyActionInitiated = "initiated"
 	historyActionScheduled = "scheduled"
@@ -52,10 +51,9 @@ type ScheduleOutcome struct {
 	InitiatedAt string
 }
 
-// ScheduleBackupSettled is ScheduleBackup followed by SettleSchedule after a
-// failure Zoho may have acted on, or AdoptScheduled after a rule's
-// BACKUP_ALREADY_SCHEDULED. Errors are ScheduleBackup's, an *UnsettledError
-// or a *ConflictError.
+// ScheduleBackupSettled is ScheduleBackup, then SettleSchedule after a failure
+// Zoho may have acted on, or AdoptScheduled after a rule's
+// BACKUP_ALREADY_SCHEDULED.
 func (c *Client) ScheduleBackupSettled(ctx context.Context, rule string) (ScheduleOutcome, error) {
 	sentAt := time.Now()
 	result, err := c.ScheduleBackup(ctx, rule)
