@@ -2,5 +2,5 @@
 // directory <directory>/<backup_id>/, the <file>.part files a download
 // streams into, their verification and atomic rename into place, and
 // manifest.json, which lists every complete file. It knows nothing of
-// Terraform or of the Zoho client. The design is in docs/design/backupfiles.md.
+// Terraform and does no HTTP. The design is in docs/design/backupfiles.md.
 package backupfiles
