@@ -6,36 +6,21 @@ import (
 	"net/http"
 )
 
-// ActionResult is Zoho's answer to an action such as cancel or schedule.
+// ActionResult is Zoho's answer to an action. With EarlierAttemptMayHaveActed,
+// ALREADY_CANCELLED may be this call's own cancellation.
 type ActionResult struct {
-	Code    string
-	Message string
-	// ID is details.id: the backup the action applied to.
-	ID string
-	// Attempts is how many times the request was sent (1 without retries).
-	Attempts int
-	// EarlierAttemptMayHaveActed is set when the request was retried after
-	// a failure Zoho may nonetheless have processed (a dropped connection, a
-	// timeout, a 5xx). An ALREADY_CANCELLED answer may then be this call's
-	// own cancellation, whose answer was lost.
+	Code                       string
+	Message                    string
+	ID                         string
+	Attempts                   int
 	EarlierAttemptMayHaveActed bool
 }
 
 // AlreadyCancelled reports whether the backup had been cancelled before.
 func (r ActionResult) AlreadyCancelled() bool { return r.Code == CodeAlreadyCancelled }
 
-// CancelBackup cancels the scheduled backup id:
-// PUT /crm/bulk/{version}/backup/{id}/actions/cancel.
-//
-// ALREADY_CANCELLED is returned as a result, not an error: the backup is in
-// the state the caller asked for, so cancelling is idempotent. That is also
-// what makes the call safe to send again after a lost response. Every other
-// answer that is not SUCCESS is an *APIError.
-//
-// Retries: when an attempt's answer is lost after Zoho acted on it, the retry
-// is answered ALREADY_CANCELLED. The result then says so (Code
-// ALREADY_CANCELLED) and sets EarlierAttemptMayHaveActed, so the caller can
-// tell the user the backup is cancelled, probably by this very call.
+// CancelBackup cancels backup id (PUT .../backup/{id}/actions/cancel); any
+// answer but SUCCESS or ALREADY_CANCELLED is an *APIError.
 func (c *Client) CancelBackup(ctx context.Context, id string) (ActionResult, error) {
 	operation := "cancel backup " + id
 	if err := ValidateBackupID(id); err != nil {

@@ -9,8 +9,7 @@ import (
 	"strconv"
 )
 
-// Backup statuses Zoho documents for v5-v8. Zoho may add others (v2 had
-// PAYMENT_FAILED and FINISHED), so callers must pass unknown values through.
+// Backup statuses Zoho documents; callers must pass unknown ones through.
 const (
 	StatusScheduled  = "SCHEDULED"
 	StatusInProgress = "INPROGRESS"
@@ -19,27 +18,18 @@ const (
 	StatusStopped    = "STOPPED"
 )
 
-// HistoryPerPage is the page size the client asks for: Zoho's documented
-// default and maximum, so a year of history takes the fewest requests.
+// HistoryPerPage is the page size asked for: Zoho's default and maximum.
 const HistoryPerPage = 200
 
-// MaxHistoryPages bounds the history pages one read follows. Zoho keeps a
-// year of backup history, and an organization can schedule, run and cancel
-// only a few backups a week, so a real history is a page or two of
-// HistoryPerPage entries; a server that keeps saying more_records past this
-// is broken or hostile, and following it would spend the organization's
-// daily API credits (5,000 on the Free edition) one request at a time.
+// MaxHistoryPages bounds the history pages one read follows.
 const MaxHistoryPages = 10
 
-// LimitError is a loop over data the server controls (pages, entries) that
-// reached the bound the client puts on it: the read stops with this error
-// rather than follow the server further.
+// LimitError is a read that stopped at the client's bound on data the server
+// controls. Bound is e.g. "10 pages of 200 entries"; Why, what the server did.
 type LimitError struct {
 	Operation string
-	// Bound names the bound and its value, e.g. "10 pages of 200 entries".
-	Bound string
-	// Why says what the server did to reach it.
-	Why string
+	Bound     string
+	Why       string
 }
 
 func (e *LimitError) Error() string {
@@ -83,8 +73,8 @@ type HistoryEntry struct {
 	Count      int64      `json:"count"`
 }
 
-// GetBackup returns the latest backup: GET /crm/bulk/{version}/backup. It
-// returns nil and no error when Zoho answers 204: no backup was ever scheduled.
+// GetBackup returns the latest backup: GET /crm/bulk/{version}/backup; nil
+// and no error for a 204 (no backup was ever scheduled).
 func (c *Client) GetBackup(ctx context.Context) (*Backup, error) {
 	const operation = "read the latest backup"
 	var body struct {
@@ -98,9 +88,8 @@ func (c *Client) GetBackup(ctx context.Context) (*Backup, error) {
 	return body.Backup, nil
 }
 
-// GetBackupURLs returns the download links of the latest backup: GET
-// /crm/bulk/{version}/backup/urls. It returns nil and no error when Zoho
-// answers 204: there are no links to download.
+// GetBackupURLs returns the latest backup's download links: GET
+// /crm/bulk/{version}/backup/urls; nil and no error for a 204.
 func (c *Client) GetBackupURLs(ctx context.Context) (*BackupURLs, error) {
 	const operation = "read the backup download links"
 	var body struct {
@@ -113,10 +102,9 @@ func (c *Client) GetBackupURLs(ctx context.Context) (*BackupURLs, error) {
 	return body.URLs, nil
 }
 
-// GetBackupHistory returns the backup history of the past year, newest
-// first: GET /crm/bulk/{version}/backup/history, page after page at
-// HistoryPerPage entries while Zoho says more_records. maxEntries > 0 stops
-// once that many entries are read (and trims to it). A 204 is an empty history.
+// GetBackupHistory returns the past year's backup history, newest first:
+// GET /crm/bulk/{version}/backup/history, page after page. maxEntries > 0
+// stops at that many entries. A 204 is an empty history.
 func (c *Client) GetBackupHistory(ctx context.Context, maxEntries int) ([]HistoryEntry, error) {
 	const operation = "read backup history"
 	entries := []HistoryEntry{}
@@ -146,8 +134,7 @@ func (c *Client) GetBackupHistory(ctx context.Context, maxEntries int) ([]Histor
 	}
 }
 
-// checkHistoryPage holds a page to what was asked: at most HistoryPerPage
-// entries. With MaxHistoryPages, that bounds the entries a read keeps.
+// checkHistoryPage refuses a page of more than HistoryPerPage entries.
 func checkHistoryPage(page, count int) error {
 	if count <= HistoryPerPage {
 		return nil
@@ -177,11 +164,8 @@ func (c *Client) backupHistoryPage(ctx context.Context, page int) (entries []His
 	return body.History, body.Info.MoreRecords, nil
 }
 
-// getJSON sends GET path and decodes a 200 answer into out. found is false
-// for a 204 (Zoho's "nothing to show"). Any other answer, or a 200 whose body
-// does not decode or lacks what complete looks for, is an *APIError: error
-// envelopes in either form are reported with their code, anything else with
-// an excerpt of the body.
+// getJSON decodes a 200 answer to GET path into out; found is false for a
+// 204. Anything else, or a body that is not complete(), is an *APIError.
 func (c *Client) getJSON(ctx context.Context, operation, path string, query url.Values, out any, complete func() bool) (found bool, err error) {
 	resp, err := c.do(ctx, operation, http.MethodGet, path, query, nil)
 	if err != nil {

@@ -5,40 +5,30 @@ import (
 	"strings"
 )
 
-// DefaultAccountsURL is the accounts server of Zoho's US data centre, where
-// access tokens are refreshed when neither accounts_url nor a data centre is
-// configured.
+// DefaultAccountsURL is the US accounts server, used when none is configured.
 const DefaultAccountsURL = "https://accounts.zoho.com"
 
-// DataCenter is one Zoho data centre: where its OAuth tokens are issued and
-// where its CRM API is served. A token from one data centre is unknown to
-// every other.
+// DataCenter is where one Zoho data centre issues tokens and serves the API.
 type DataCenter struct {
 	Code        string
 	AccountsURL string
 	APIDomain   string
 }
 
-// dataCenters lists Zoho's data centres, limited to those whose CRM API
-// domain Zoho itself documents (its SDK's data-centre classes and
-// https://www.zoho.com/accounts/protocol/oauth/multi-dc.html).
-// UK, AE and SG are left out on purpose: their CRM API domains come only from
-// third-party code, and a guessed domain would send tokens to a host nobody
-// has confirmed belongs to Zoho. Users there set api_domain and accounts_url.
+// dataCenters lists the data centres whose CRM API domain Zoho documents
+// (https://www.zoho.com/accounts/protocol/oauth/multi-dc.html and its SDK).
 var dataCenters = []DataCenter{
 	{Code: "US", AccountsURL: "https://accounts.zoho.com", APIDomain: "https://www.zohoapis.com"},
 	{Code: "EU", AccountsURL: "https://accounts.zoho.eu", APIDomain: "https://www.zohoapis.eu"},
 	{Code: "IN", AccountsURL: "https://accounts.zoho.in", APIDomain: "https://www.zohoapis.in"},
 	{Code: "AU", AccountsURL: "https://accounts.zoho.com.au", APIDomain: "https://www.zohoapis.com.au"},
 	{Code: "JP", AccountsURL: "https://accounts.zoho.jp", APIDomain: "https://www.zohoapis.jp"},
-	// CA's accounts server is on zohocloud.ca, its API domain is not.
 	{Code: "CA", AccountsURL: "https://accounts.zohocloud.ca", APIDomain: "https://www.zohoapis.ca"},
 	{Code: "SA", AccountsURL: "https://accounts.zoho.sa", APIDomain: "https://www.zohoapis.sa"},
 	{Code: "CN", AccountsURL: "https://accounts.zoho.com.cn", APIDomain: "https://www.zohoapis.com.cn"},
 }
 
-// unconfirmedDataCenters are data centres Zoho runs whose CRM API domain is
-// not confirmed by a Zoho source; naming one gets a specific explanation.
+// unconfirmedDataCenters have no documented CRM API domain: code to accounts URL.
 var unconfirmedDataCenters = map[string]string{
 	"UK": "https://accounts.zoho.uk",
 	"AE": "https://accounts.zoho.ae",
@@ -54,9 +44,7 @@ func DataCenterCodes() []string {
 	return codes
 }
 
-// LookupDataCenter returns the data centre with this code. Codes are
-// upper case, as Zoho writes them ("EU"); other spellings are refused so
-// that one configuration has one spelling.
+// LookupDataCenter returns the data centre with this upper-case code ("EU").
 func LookupDataCenter(code string) (DataCenter, error) {
 	for _, dc := range dataCenters {
 		if dc.Code == code {

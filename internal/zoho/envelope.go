@@ -9,11 +9,7 @@ import (
 	"unicode/utf8"
 )
 
-// envelope is Zoho's status object: {"code","details","message","status"}.
-// Zoho sends it either at the top level (routing, auth and generic errors) or
-// nested under the resource key, "backup" for this API (business errors and
-// action results). Key order varies between Zoho's own samples, which
-// encoding/json does not care about.
+// envelope is Zoho's status object, at the top level or under "backup".
 type envelope struct {
 	Code    string          `json:"code"`
 	Message string          `json:"message"`
@@ -21,8 +17,7 @@ type envelope struct {
 	Details json.RawMessage `json:"details"`
 }
 
-// parseEnvelope finds the envelope in body, nested first, then top level.
-// ok is false when body is not JSON or holds no envelope with a code.
+// parseEnvelope finds the envelope with a code in body, nested first.
 func parseEnvelope(body []byte) (env envelope, ok bool) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
@@ -43,20 +38,15 @@ func parseEnvelope(body []byte) (env envelope, ok bool) {
 	return envelope{}, false
 }
 
-// apiError builds the error for a response that is not the expected success.
-// The token the request carried is redacted from anything quoted.
+// apiError builds the error for an unexpected answer, redacting its token.
 func apiError(operation string, resp *response) *APIError {
 	if resp.status == http.StatusNotModified {
-		// A 304 has no body, so nothing names it but its status: it gets
-		// the code Zoho's SDK gives it.
 		return &APIError{Operation: operation, HTTPStatus: resp.status, Code: CodeNotModified, BodyExcerpt: excerpt(resp.body, resp.token)}
 	}
 	env, ok := parseEnvelope(resp.body)
 	if !ok {
 		return &APIError{Operation: operation, HTTPStatus: resp.status, BodyExcerpt: excerpt(resp.body, resp.token)}
 	}
-	// Code and message are quoted in diagnostics: a hostile or broken
-	// server could put anything there, so they are redacted and bounded too.
 	return &APIError{
 		Operation:  operation,
 		HTTPStatus: resp.status,
@@ -67,21 +57,15 @@ func apiError(operation string, resp *response) *APIError {
 	}
 }
 
-// excerptBytes is how much of an unreadable body a diagnostic shows: enough to
-// recognise an HTML gateway page or a truncated JSON, short enough to read.
+// excerptBytes bounds what an excerpt quotes of a body; maxCodeBytes, a code.
 const excerptBytes = 200
 
-// maxCodeBytes bounds a code: Zoho's longest is 26 characters.
 const maxCodeBytes = 64
 
-// TokenPattern matches Zoho OAuth tokens ("1000.<hex>.<hex>"), so that a body
-// echoing one (a proxy's debug page, say) never reaches a diagnostic; the
-// provider masks its logs with it too.
+// TokenPattern matches Zoho OAuth tokens ("1000.<hex>.<hex>") for redaction.
 var TokenPattern = regexp.MustCompile(`\b1000\.[0-9a-fA-F]{8,}\.[0-9a-fA-F]{8,}\b`)
 
-// excerpt returns a short, single-line, valid UTF-8 and redacted excerpt of
-// body. Secrets are redacted before the cut, so a token straddling the cut
-// cannot leave a recognisable prefix behind.
+// excerpt returns a short, single-line, valid UTF-8, redacted excerpt of body.
 func excerpt(body []byte, secrets ...string) string {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
@@ -90,20 +74,18 @@ func excerpt(body []byte, secrets ...string) string {
 	return serverText(string(trimmed), excerptBytes, secrets...)
 }
 
-// serverText makes a string a server sent fit for a diagnostic or a log:
-// one line of valid UTF-8, redacted, at most limit bytes. Empty stays empty.
+// serverText makes server text fit to quote: one valid UTF-8 line, redacted,
+// at most limit bytes.
 func serverText(text string, limit int, secrets ...string) string {
 	text = strings.ToValidUTF8(text, "\uFFFD")
 	text = redact(strings.Join(strings.Fields(text), " "), secrets...)
 	return shorten(text, limit)
 }
 
-// maxDetailsBytes bounds the details object kept from an error answer:
-// Zoho's are a few fields (an id, a field name).
+// maxDetailsBytes bounds the details object kept from an error answer.
 const maxDetailsBytes = 1024
 
-// boundedDetails keeps details only when it is small and, once redacted,
-// still the same JSON: anything else is dropped rather than quoted.
+// boundedDetails keeps details only when small and unchanged by redaction.
 func boundedDetails(details json.RawMessage, secrets ...string) json.RawMessage {
 	if len(details) == 0 || len(details) > maxDetailsBytes || redact(string(details), secrets...) != string(details) {
 		return nil

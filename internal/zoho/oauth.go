@@ -14,42 +14,28 @@ import (
 	"time"
 )
 
-// Token-endpoint error codes of Zoho's accounts server
+// Error codes of Zoho's token endpoint, which sends them with HTTP 200
 // (https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html).
-// Zoho answers them with HTTP 200 and an "error" key instead of OAuth's
-// standard 400s.
 const (
-	// TokenErrorInvalidCode: the refresh token is wrong or revoked.
-	TokenErrorInvalidCode = "invalid_code"
-	// TokenErrorInvalidClient: the client id is unknown to this accounts
-	// server, often because it belongs to another data centre.
-	TokenErrorInvalidClient = "invalid_client"
-	// TokenErrorInvalidClientSecret: the secret does not match the client
-	// (multi-DC clients can have one secret per data centre).
-	TokenErrorInvalidClientSecret = "invalid_client_secret"
-	// TokenErrorAccessDenied: the throttle of 10 access tokens per refresh
-	// token per 10 minutes.
-	TokenErrorAccessDenied = "Access Denied"
+	TokenErrorInvalidCode         = "invalid_code"          // refresh token wrong or revoked
+	TokenErrorInvalidClient       = "invalid_client"        // client id unknown here (another data centre?)
+	TokenErrorInvalidClientSecret = "invalid_client_secret" // secret does not match the client
+	TokenErrorAccessDenied        = "Access Denied"         // over 10 tokens per refresh token per 10 minutes
 )
 
-// defaultTokenLifetime is used when a token answer carries no usable expiry:
-// Zoho documents access tokens as valid for one hour.
+// defaultTokenLifetime applies when a token answer has no usable expiry.
 const defaultTokenLifetime = time.Hour
 
-// RefreshMargin is how long before its expiry a token is refreshed, so a
-// request never leaves with a token that expires on the way.
+// RefreshMargin is how long before its expiry a token is refreshed.
 const RefreshMargin = 5 * time.Minute
 
-// AccessToken is an access token and what Zoho said about it.
+// AccessToken is an access token and what Zoho said about it; APIDomain is
+// empty for a cached token.
 type AccessToken struct {
-	Value string
-	// APIDomain is the api_domain of the token answer; empty for a token
-	// from the cache, which keeps only the token and its expiry.
+	Value     string
 	APIDomain string
 	Expiry    time.Time
-	// margin overrides RefreshMargin for a token that lives less than twice
-	// as long, so that a short-lived token is not refreshed on every request.
-	margin time.Duration
+	margin    time.Duration // replaces RefreshMargin for a short-lived token
 }
 
 // validAt reports whether t can still be sent at now, margin included.
@@ -68,48 +54,27 @@ type RefreshCredentials struct {
 	RefreshToken string
 }
 
-// secrets lists the values no error, log or excerpt may show.
+// secrets are the values no error, log or excerpt may show.
 func (c RefreshCredentials) secrets() []string {
 	return []string{c.ClientSecret, c.RefreshToken}
 }
 
-// RefreshConfig configures a RefreshingTokenSource.
+// RefreshConfig configures a RefreshingTokenSource. AccountsURL is the
+// accounts server, e.g. https://accounts.zoho.eu. Cache and Log are optional;
+// Log's fields never hold a secret or a token.
 type RefreshConfig struct {
-	// AccountsURL is the accounts server, e.g. https://accounts.zoho.eu.
 	AccountsURL string
 	Credentials RefreshCredentials
 	HTTPClient  *http.Client
 	UserAgent   string
-	// Cache, when set, shares tokens between provider processes.
-	Cache *TokenCache
-	// Log, when set, receives one line per refresh and cache use. Its fields
-	// never hold a secret or a token.
-	Log func(ctx context.Context, msg string, fields map[string]any)
-	// Now replaces time.Now in tests.
-	Now func() time.Time
+	Cache       *TokenCache
+	Log         func(ctx context.Context, msg string, fields map[string]any)
+	Now         func() time.Time // replaces time.Now in tests
 }
 
-// Why not golang.org/x/oauth2: its refresh-token flow looks like a fit, but
-//   - its TokenSource.Token takes no context, so a refresh cannot be bounded
-//     by the resource's timeouts or stopped by Ctrl-C;
-//   - ReuseTokenSource serializes refreshes behind a sync.Mutex, whose wait
-//     cannot be cancelled either: twenty resources waiting on a slow
-//     accounts server would all outlive their timeouts;
-//   - it has no way to invalidate a token the API rejected (Zoho revokes
-//     the oldest token once a refresh token has 15 live ones), so a
-//     rejected token would be reused until its expiry;
-//   - with AuthStyleAutoDetect it probes the token endpoint twice (header,
-//     then form) when the first style fails, and every probe spends one of
-//     the 10 access tokens Zoho issues per refresh token in 10 minutes.
-// The source below is small and does exactly what Zoho
-// needs.
-
-// RefreshingTokenSource gets access tokens from a refresh token, lazily: the
-// first request that needs a token triggers the first refresh. It refreshes
-// at most once at a time however many requests wait (single flight), reuses
-// a token until RefreshMargin before its expiry, and drops a token Zoho
-// rejected (Invalidate). Zoho issues at most 10 tokens per refresh token in
-// 10 minutes, so every avoided refresh matters.
+// RefreshingTokenSource gets access tokens from a refresh token, lazily, one
+// refresh at a time however many requests wait, reusing a token until
+// RefreshMargin before its expiry. Why not x/oauth2: docs/design/oauth.md.
 type RefreshingTokenSource struct {
 	tokenURL string
 	creds    RefreshCredentials
@@ -120,24 +85,12 @@ type RefreshingTokenSource struct {
 	log      func(ctx context.Context, msg string, fields map[string]any)
 	now      func() time.Time
 
-	// lock is a one-slot semaphore rather than a mutex so that a request
-	// waiting for another one's refresh can still give up when its context
-	// ends.
-	lock chan struct{}
-	// current is the token in hand. It is written with both lock and
-	// currentMu held (setCurrent) and read under either: lock for the
-	// decisions that may lead to a refresh, currentMu for peekToken, which
-	// must never wait for a refresh in progress.
-	currentMu sync.Mutex
-	current   AccessToken
-	// currentServed records that Zoho accepted current at least once
-	// (tokenAccepted): a token rejected after that has ended its lifetime,
-	// one never accepted may be refused outright (see
-	// Client.doWithFreshToken). Guarded like current.
-	currentServed bool
-	// refused is the accounts server's refusal, kept for the rest of the
-	// process (guarded by lock): see rememberRefusal.
-	refused error
+	lock chan struct{} // a cancellable mutex; guards refused
+	// current*: written holding lock and currentMu; read holding either.
+	currentMu     sync.Mutex
+	current       AccessToken
+	currentServed bool // Zoho accepted current at least once
+	refused       error
 }
 
 var _ TokenSource = (*RefreshingTokenSource)(nil)
@@ -170,8 +123,7 @@ func NewRefreshingTokenSource(cfg RefreshConfig) (*RefreshingTokenSource, error)
 	if s.http == nil {
 		s.http = NewHTTPClient()
 	}
-	// The accounts server never redirects either: a redirect would carry
-	// the refresh token and the client secret to another host.
+	// A redirect would carry the credentials to another host.
 	s.http = withRedirectsRefused(s.http)
 	if s.now == nil {
 		s.now = time.Now
@@ -191,8 +143,8 @@ func (s *RefreshingTokenSource) Token(ctx context.Context) (string, error) {
 	return t.Value, err
 }
 
-// AccessToken returns a token valid for at least RefreshMargin, with its
-// expiry: the one in hand, else a cached one, else a new one.
+// AccessToken returns a token valid for at least RefreshMargin: the one in
+// hand, else a cached one, else a new one.
 func (s *RefreshingTokenSource) AccessToken(ctx context.Context) (AccessToken, error) {
 	if err := s.acquire(ctx); err != nil {
 		return AccessToken{}, err
@@ -221,17 +173,14 @@ func (s *RefreshingTokenSource) AccessToken(ctx context.Context) (AccessToken, e
 	s.setCurrent(fresh)
 	if s.cache != nil {
 		if err := s.cache.Store(s.cacheKey, fresh); err != nil {
-			// The cache only saves refreshes; the token itself is fine.
 			s.log(ctx, "Could not write the Zoho token cache", map[string]any{"error": err.Error()})
 		}
 	}
 	return fresh, nil
 }
 
-// Invalidate drops token after Zoho answered INVALID_TOKEN for it, so the
-// next Token call refreshes. When many requests fail with the same token at
-// once, only the first drops it; the others find it already replaced and
-// reuse the new token instead of refreshing again.
+// Invalidate drops token, which Zoho rejected, if it is still the current
+// one, so that the next Token call refreshes.
 func (s *RefreshingTokenSource) Invalidate(ctx context.Context, token string) {
 	if s.acquire(ctx) != nil {
 		return
@@ -264,19 +213,15 @@ func (s *RefreshingTokenSource) tokenAccepted(token string) {
 	}
 }
 
-// tokenServed reports whether token is the current one and Zoho has
-// accepted it at least once.
+// tokenServed reports whether token is current and Zoho accepted it before.
 func (s *RefreshingTokenSource) tokenServed(token string) bool {
 	s.currentMu.Lock()
 	defer s.currentMu.Unlock()
 	return s.currentServed && s.current.Value == token
 }
 
-// peekToken returns the token in hand if it is still valid, without waiting
-// for a refresh in progress and without starting one: the client reads it
-// while it holds a limiter slot, which must never be held through a
-// refresh. false means there is no valid token in hand (none yet, dropped
-// by Invalidate, or near its expiry): Token would refresh.
+// peekToken returns the token in hand if it is still valid, never waiting
+// for or starting a refresh; false means Token would refresh.
 func (s *RefreshingTokenSource) peekToken() (string, bool) {
 	s.currentMu.Lock()
 	defer s.currentMu.Unlock()
@@ -286,16 +231,9 @@ func (s *RefreshingTokenSource) peekToken() (string, bool) {
 	return s.current.Value, true
 }
 
-// rememberRefusal keeps a refusal that asking again cannot change, so that
-// every later Token call of this process returns it without a request: one
-// bad credential costs one request, not one per resource. Terraform starts
-// the provider anew for each plan and apply, so a fixed credential is
-// picked up by the next run. Asking again would also make things worse:
-// each refusal counts against Zoho's 10 tokens per 10 minutes, and "Access
-// Denied" only gets longer. Kept: a documented error code (invalid_code,
-// invalid_client, invalid_client_secret, Access Denied and any other
-// "error" Zoho sends), a redirect, and any other 4xx answer. Not kept, so
-// retried as any request is: network failures, 5xx and 429 answers.
+// rememberRefusal keeps a refusal that asking again cannot change (an
+// "error", a redirect, another 4xx) for every later Token call of this
+// process; network failures, 5xx and 429 are not kept.
 func (s *RefreshingTokenSource) rememberRefusal(ctx context.Context, err error) {
 	var tokenErr *TokenError
 	if !errors.As(err, &tokenErr) {
@@ -331,8 +269,7 @@ type tokenAnswer struct {
 }
 
 // refresh asks the accounts server for a new access token:
-// POST {accounts}/oauth/v2/token with a form body, as
-// https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html documents.
+// POST {accounts}/oauth/v2/token with a form body.
 func (s *RefreshingTokenSource) refresh(ctx context.Context) (AccessToken, error) {
 	form := url.Values{
 		"grant_type":    {"refresh_token"},
@@ -353,7 +290,6 @@ func (s *RefreshingTokenSource) refresh(ctx context.Context) (AccessToken, error
 	started := s.now()
 	resp, err := s.http.Do(req)
 	if err != nil {
-		// *url.Error quotes the URL only; the credentials are in the body.
 		return AccessToken{}, fmt.Errorf("refreshing the Zoho access token at %s: %w", s.tokenURL, err)
 	}
 	defer resp.Body.Close()
@@ -373,9 +309,8 @@ func (s *RefreshingTokenSource) refresh(ctx context.Context) (AccessToken, error
 	return token, nil
 }
 
-// parseTokenAnswer reads a token answer. Success is judged by the presence of
-// access_token, as Zoho's SDK does, whatever the HTTP status: Zoho answers
-// its errors with HTTP 200 (and its throttle possibly with 400).
+// parseTokenAnswer reads a token answer: one with an access_token is a
+// success whatever the HTTP status, as for Zoho's SDK.
 func (s *RefreshingTokenSource) parseTokenAnswer(status int, body []byte, issued time.Time) (AccessToken, error) {
 	var answer tokenAnswer
 	decoder := json.NewDecoder(bytes.NewReader(body))
@@ -384,8 +319,6 @@ func (s *RefreshingTokenSource) parseTokenAnswer(status int, body []byte, issued
 		return AccessToken{}, &TokenError{HTTPStatus: status, TokenURL: s.tokenURL, BodyExcerpt: excerpt(body, s.creds.secrets()...)}
 	}
 	if answer.AccessToken == "" {
-		// Both strings are quoted in diagnostics and logs, and a broken or
-		// hostile server may echo the form back in them: redact and bound.
 		return AccessToken{}, &TokenError{
 			HTTPStatus:  status,
 			TokenURL:    s.tokenURL,
@@ -402,10 +335,8 @@ func (s *RefreshingTokenSource) parseTokenAnswer(status int, body []byte, issued
 	}, nil
 }
 
-// tokenLifetime reads both forms Zoho's token answers take: the modern
-// {"expires_in": seconds} and the legacy {"expires_in_sec": seconds,
-// "expires_in": milliseconds}. Without a usable value, Zoho's documented
-// lifetime of one hour applies.
+// tokenLifetime reads {"expires_in": s} or the legacy {"expires_in_sec": s,
+// "expires_in": ms}, else defaultTokenLifetime.
 func tokenLifetime(answer tokenAnswer) time.Duration {
 	seconds := answer.ExpiresIn
 	if answer.ExpiresInSec != nil {
@@ -424,13 +355,11 @@ func tokenLifetime(answer tokenAnswer) time.Duration {
 // TokenError is an answer of the token endpoint that carries no access
 // token: a documented error (Code is set) or an unreadable body.
 type TokenError struct {
-	HTTPStatus int
-	TokenURL   string
-	// Code is Zoho's "error" value, such as invalid_code.
-	Code        string
+	HTTPStatus  int
+	TokenURL    string
+	Code        string // Zoho's "error", such as invalid_code
 	Description string
-	// BodyExcerpt is set when the body was not a token answer; redacted.
-	BodyExcerpt string
+	BodyExcerpt string // redacted; set when the body was not a token answer
 }
 
 func (e *TokenError) Error() string {

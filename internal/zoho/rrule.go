@@ -12,25 +12,13 @@ const RRulePrefix = "RRULE:"
 // rruleWeekdays are the BYDAY values Zoho documents.
 var rruleWeekdays = map[string]bool{"SU": true, "MO": true, "TU": true, "WE": true, "TH": true, "FR": true, "SA": true}
 
-// rruleParts is a rule split into its parts, keyed by name.
 type rruleParts struct {
 	freq, interval, byDay, byMonthDay string
 }
 
-// NormalizeRRule checks a backup recurrence rule against the grammar Zoho
-// documents for POST /backup and returns it in the documented form:
-// "RRULE:FREQ=...;INTERVAL=...;BYDAY=..." (or BYMONTHDAY), whatever the order
-// of the parts and with or without the "RRULE:" prefix.
-//
-// The grammar is much narrower than RFC 5545, and deliberately enforced in
-// full here: a rule Zoho would refuse must fail at plan time, naming the part
-// to fix, rather than half way through an apply.
-//
-//	FREQ       WEEKLY or MONTHLY                                  mandatory
-//	INTERVAL   1 to 52                                            mandatory
-//	BYDAY      SU, MO, TU, WE, TH, FR or SA; for MONTHLY rules    exactly one of
-//	           optionally an ordinal 1 to 4 or -1 first (1TH)     BYDAY and
-//	BYMONTHDAY 1 to 31, MONTHLY rules only                        BYMONTHDAY
+// NormalizeRRule checks rule against Zoho's grammar (docs/design/settle.md)
+// and returns it as "RRULE:FREQ=...;INTERVAL=...;BYDAY=..." (or BYMONTHDAY).
+// Its error names the part to fix.
 func NormalizeRRule(rule string) (string, error) {
 	parts, err := splitRRule(rule)
 	if err != nil {
@@ -52,17 +40,14 @@ func ValidateRRule(rule string) error {
 	return err
 }
 
-// EquivalentRRules reports whether a and b are the same valid rule, written
-// in any of the accepted forms. Zoho returns the rule in its documented form;
-// comparing this way keeps the user's spelling without a perpetual diff.
+// EquivalentRRules reports whether a and b are the same valid rule.
 func EquivalentRRules(a, b string) bool {
 	na, errA := NormalizeRRule(a)
 	nb, errB := NormalizeRRule(b)
 	return errA == nil && errB == nil && na == nb
 }
 
-// splitRRule splits the rule into its named parts, rejecting anything that is
-// not KEY=VALUE with a documented key given once.
+// splitRRule splits rule into its parts: KEY=VALUE, documented keys, once.
 func splitRRule(rule string) (rruleParts, error) {
 	body := strings.TrimPrefix(rule, RRulePrefix)
 	if body == "" {
@@ -144,8 +129,7 @@ func (p rruleParts) checkByDay() error {
 	return nil
 }
 
-// wholeNumberIn reports whether s is plain decimal digits (no sign, no
-// leading zero, no space) for a number in [lo, hi].
+// wholeNumberIn reports whether s is digits, no leading zero, in [lo, hi].
 func wholeNumberIn(s string, lo, hi int) bool {
 	if s == "" || s[0] == '0' || strings.Trim(s, "0123456789") != "" {
 		return false

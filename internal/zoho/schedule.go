@@ -7,16 +7,9 @@ import (
 	"net/http"
 )
 
-// ScheduleBackup schedules a backup: POST /crm/bulk/{version}/backup.
-//
-// An empty rule asks for an immediate one-off backup, sent as the empty body
-// Zoho documents for it. Otherwise the rule is checked and sent in its
-// documented form, {"backup":{"rrule":"RRULE:FREQ=...;INTERVAL=...;BYDAY=..."}};
-// an invalid rule never reaches the API.
-//
-// The result's ID is the new backup's id. Every answer other than SUCCESS is
-// an *APIError; BACKUP_ALREADY_SCHEDULED carries the existing backup's id in
-// its details (APIError.DetailString("id")).
+// ScheduleBackup schedules a backup: POST /crm/bulk/{version}/backup. An
+// empty rule asks for an immediate one; an invalid rule is never sent. Any
+// answer but SUCCESS with the new backup's id is an *APIError.
 func (c *Client) ScheduleBackup(ctx context.Context, rule string) (ActionResult, error) {
 	operation := "schedule an immediate backup"
 	var body []byte
@@ -41,8 +34,6 @@ func (c *Client) ScheduleBackup(ctx context.Context, rule string) (ActionResult,
 	}
 	id := detailString(env.Details, "id")
 	if ValidateBackupID(id) != nil {
-		// Zoho said yes but not to what: the backup may exist, and its id
-		// is needed to manage it. Say so rather than guess.
 		return ActionResult{}, &APIError{
 			Operation:   operation,
 			HTTPStatus:  resp.status,

@@ -7,70 +7,19 @@ import (
 	"time"
 )
 
-// Settling a POST /backup whose answer was lost.
-//
-// POST /backup is never sent twice after a failure Zoho may have acted on
-// (retry.go, retryUnprocessed): a second backup would spend another of the
-// few the edition allows a month. Leaving the outcome to the user is no
-// better: Zoho usually did act, so the next apply meets
-// BACKUP_ALREADY_SCHEDULED. So the outcome is read back instead, and a
-// backup that matches what was asked, and was not there before the write, is
-// taken as the write's result.
-//
-// "Not there before" is known without a GET before every POST, which would
-// cost every schedule one more request (and API credit) on the happy path
-// to serve a rare failure:
-//
-//   - A recurring rule. Zoho keeps one scheduled or running backup at a time
-//     and refuses a POST while one exists (BACKUP_ALREADY_SCHEDULED,
-//     https://www.zoho.com/crm/developer/docs/api/v8/schedule-data-backup.html).
-//     So a SCHEDULED or INPROGRESS backup with the same rule, found after
-//     the failure, is either the backup this POST made, or one that was there
-//     before, in which case Zoho refused this POST with
-//     BACKUP_ALREADY_SCHEDULED for a backup with the same rule, and such a
-//     refusal is adopted (AdoptScheduled). Either way it is the outcome. A
-//     rule's backup cannot have finished already: its first run is in the
-//     future.
-//   - An immediate backup. One found INPROGRESS may have been running
-//     before (then Zoho refused this POST and it started nothing), and one
-//     this POST started may already be COMPLETED or FAILED by the time it is
-//     read (a small organization's export takes seconds). Its status tells
-//     neither, and Zoho sends no dates for it. Zoho's history does: starting
-//     a backup logs an "initiated" event with its log_time
-//     (https://www.zoho.com/crm/developer/docs/api/v8/backup-history.html
-//     shows the action; that every start logs one is this project's reading,
-//     which the emulator follows). So the history's newest event that starts
-//     a backup must be that "initiated" event, at or after the moment the
-//     POST was first sent, less clockSkewAllowance (retries of a 429 or 503
-//     before it only widen the window). That costs one GET /backup/history,
-//     on this path only.
-//
-// Anything else (the read fails, finds no backup, another rule, an
-// immediate backup initiated before the POST) settles nothing: the caller
-// reports an *UnsettledError, which says that Zoho may have acted.
+// Settling a POST /backup whose answer was lost: docs/design/settle.md.
 
-// clockSkewAllowance is how much earlier than this machine's clock Zoho's
-// log_time of the backup this POST started may be: the two clocks differ a
-// little, and log_time has whole seconds. An allowance too small reports a
-// backup this POST started as unsettled (the user is told to check); one
-// too large takes an immediate backup someone else started moments before
-// for this one. A minute errs towards the benign side: that backup is
-// running or done either way.
+// clockSkewAllowance is how much earlier than sentAt Zoho may log a start.
 const clockSkewAllowance = time.Minute
 
-// History actions that start a backup: "initiated" for an immediate backup,
-// "scheduled" for a rule.
 const (
 	historyActionInitiated = "initiated"
 	historyActionScheduled = "scheduled"
 )
 
-// MayHaveActed reports whether a failed write may nonetheless have been
-// carried out by Zoho: its answer was lost (a reset after sending, no answer
-// within the request timeout: ErrMayHaveActed), or it was an error Zoho can
-// give after acting (a 500, or a gateway's 502 or 504), as retry.go
-// classifies answers. A refusal (4xx), a 429 or a 503, which Zoho gives
-// before processing, and a request that never left this machine are not.
+// MayHaveActed reports whether Zoho may have carried out a failed write: its
+// answer was lost (ErrMayHaveActed), or it is an error Zoho can give after
+// acting (a 500, 502 or 504, or INTERNAL_ERROR under any status).
 func MayHaveActed(err error) bool {
 	if errors.Is(err, ErrMayHaveActed) {
 		return true
@@ -79,8 +28,6 @@ func MayHaveActed(err error) bool {
 	if !errors.As(err, &apiErr) {
 		return false
 	}
-	// The code decides before the status, as for retries: INTERNAL_ERROR
-	// or INTERNAL_SERVER_ERROR under any status means Zoho had the request.
 	transient, unprocessed := classifyAnswer(apiErr.HTTPStatus, apiErr.Code)
 	return transient && !unprocessed
 }
@@ -89,41 +36,24 @@ func MayHaveActed(err error) bool {
 type ScheduleSettlement int
 
 const (
-	// Scheduled: Zoho answered SUCCESS with the new backup's id.
-	Scheduled ScheduleSettlement = iota
-	// AnswerLost: the write failed in a way Zoho may have acted on, and
-	// the read-back found the backup it asked for (see the comment above).
-	AnswerLost
-	// Adopted: Zoho refused with BACKUP_ALREADY_SCHEDULED for a backup
-	// with the same rule, which is taken over, as ALREADY_CANCELLED is
-	// success for a cancellation.
-	Adopted
+	Scheduled  ScheduleSettlement = iota // Zoho answered SUCCESS
+	AnswerLost                           // the write may have acted; the read-back found its backup
+	Adopted                              // refused for a backup with the same rule, taken over
 )
 
-// ScheduleOutcome is a POST /backup, settled.
+// ScheduleOutcome is a POST /backup, settled. Backup (as read back), Cause
+// and InitiatedAt (the start's log_time) are unset after SUCCESS.
 type ScheduleOutcome struct {
-	// ID is the backup's id.
-	ID  string
-	How ScheduleSettlement
-	// Backup is the backup as read back while settling (AnswerLost,
-	// Adopted); nil after SUCCESS, when the caller reads it if it needs to.
-	Backup *Backup
-	// Cause is the write's failure (AnswerLost) or Zoho's refusal
-	// (Adopted); nil after SUCCESS.
-	Cause error
-	// InitiatedAt is the log_time of the history's "initiated" event that
-	// ties an immediate backup to the lost write (AnswerLost, no rule).
+	ID          string
+	How         ScheduleSettlement
+	Backup      *Backup
+	Cause       error
 	InitiatedAt string
 }
 
-// ScheduleBackupSettled is ScheduleBackup, settled: after a failure Zoho may
-// have acted on it reads back what Zoho did (SettleSchedule), and a rule
-// refused with BACKUP_ALREADY_SCHEDULED for a backup with the same rule is
-// adopted (AdoptScheduled). An immediate backup is never adopted: a refusal
-// proves this request started nothing. Errors are those of ScheduleBackup,
-// an *UnsettledError (the write may have acted, the read-back could not
-// tell), or a *ConflictError (refused for a backup that is not the one
-// asked for).
+// ScheduleBackupSettled is ScheduleBackup, then SettleSchedule after a failure
+// Zoho may have acted on, or AdoptScheduled after a rule's
+// BACKUP_ALREADY_SCHEDULED.
 func (c *Client) ScheduleBackupSettled(ctx context.Context, rule string) (ScheduleOutcome, error) {
 	sentAt := time.Now()
 	result, err := c.ScheduleBackup(ctx, rule)
@@ -139,11 +69,8 @@ func (c *Client) ScheduleBackupSettled(ctx context.Context, rule string) (Schedu
 }
 
 // SettleSchedule reads back the outcome of a POST /backup for rule ("" for
-// an immediate backup), first sent at sentAt, that failed with writeErr in a way
-// Zoho may have acted on. It returns the backup that is the write's result
-// (How AnswerLost), or an *UnsettledError that says what the read-back
-// found. It reads GET /backup, and for an immediate backup one page of
-// GET /backup/history.
+// an immediate backup), first sent at sentAt, that failed with writeErr. It
+// returns the write's backup (AnswerLost) or an *UnsettledError.
 func (c *Client) SettleSchedule(ctx context.Context, rule string, sentAt time.Time, writeErr error) (ScheduleOutcome, error) {
 	latest, err := c.GetBackup(ctx)
 	if err != nil {
@@ -175,10 +102,8 @@ func (c *Client) SettleSchedule(ctx context.Context, rule string, sentAt time.Ti
 	return outcome, nil
 }
 
-// AdoptScheduled settles Zoho's refusal (BACKUP_ALREADY_SCHEDULED) of a
-// POST /backup for rule: when the backup in the way is the latest, active,
-// and has the same rule, it is what was asked for and is adopted (How
-// Adopted). Otherwise the error is a *ConflictError naming it.
+// AdoptScheduled adopts the latest backup, when active with the same rule,
+// after a BACKUP_ALREADY_SCHEDULED refusal; otherwise a *ConflictError.
 func (c *Client) AdoptScheduled(ctx context.Context, rule string, refusal error) (ScheduleOutcome, error) {
 	var apiErr *APIError
 	if !errors.As(refusal, &apiErr) {
@@ -192,8 +117,6 @@ func (c *Client) AdoptScheduled(ctx context.Context, rule string, refusal error)
 		conflict.ReadErr = err
 		return ScheduleOutcome{}, conflict
 	case latest == nil || (existing != "" && latest.ID != existing):
-		// Zoho reports only the latest backup; the one in the way is
-		// another, whose rule cannot be read.
 		return ScheduleOutcome{}, conflict
 	}
 	conflict.Existing = latest
@@ -203,8 +126,7 @@ func (c *Client) AdoptScheduled(ctx context.Context, rule string, refusal error)
 	return ScheduleOutcome{ID: latest.ID, How: Adopted, Backup: latest, Cause: refusal}, nil
 }
 
-// notActiveWithRule says why backup is not an active backup with rule, or
-// returns "".
+// notActiveWithRule says why backup is not an active backup with rule, or "".
 func notActiveWithRule(backup *Backup, rule string) string {
 	switch {
 	case backup.Status != StatusScheduled && backup.Status != StatusInProgress:
@@ -215,10 +137,8 @@ func notActiveWithRule(backup *Backup, rule string) string {
 	return ""
 }
 
-// initiatedSince finds, in history (newest first), the newest event that
-// started a backup and requires it to be an immediate backup's "initiated"
-// event logged at or after since. It returns that event's log_time, or why
-// there is none.
+// initiatedSince returns the log_time of history's newest start event if it
+// is "initiated" at or after since, else why not.
 func initiatedSince(history []HistoryEntry, since time.Time) (logTime, why string) {
 	for _, entry := range history {
 		action := ""
@@ -238,14 +158,13 @@ func initiatedSince(history []HistoryEntry, since time.Time) (logTime, why strin
 		if logged.Before(since) {
 			return "", fmt.Sprintf("Zoho's history shows it was started at %s, before this request was sent", logged.Format(time.RFC3339))
 		}
-		return logged.Format(time.RFC3339), "" // Zoho's text, parsed and bounded
+		return logged.Format(time.RFC3339), ""
 	}
 	return "", "Zoho's history shows no event that started it"
 }
 
-// DescribeBackup names a backup for a diagnostic, with what Zoho sent
-// bounded: "backup 4876876000001593003 (SCHEDULED, rule
-// RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO)", or "(INPROGRESS, immediate)".
+// DescribeBackup names a backup for a diagnostic, Zoho's text bounded:
+// "backup 4876876000001593003 (SCHEDULED, rule RRULE:...)".
 func DescribeBackup(backup *Backup) string {
 	kind := "immediate"
 	if backup.RRule != nil && *backup.RRule != "" {
@@ -257,21 +176,17 @@ func DescribeBackup(backup *Backup) string {
 	return fmt.Sprintf("backup %s (%s, %s)", backup.ID, serverText(backup.Status, maxCodeBytes), kind)
 }
 
-// maxRuleBytes bounds a rule quoted from Zoho: a documented one is under 60.
+// maxRuleBytes bounds a rule quoted from Zoho.
 const maxRuleBytes = 120
 
-// UnsettledError is a write that may have acted (MayHaveActed) whose result
-// the read-back could not establish. It wraps the write's failure and
-// ErrMayHaveActed.
+// UnsettledError is a write that may have acted whose result the read-back
+// could not establish: ReadErr failed, or Found is not it (Why). It wraps
+// Write and ErrMayHaveActed.
 type UnsettledError struct {
-	// Write is the write's failure.
-	Write error
-	// ReadErr is why the read-back failed, if it did.
+	Write   error
 	ReadErr error
-	// Found is the latest backup, when it was read and is not the write's
-	// result; Why says why.
-	Found *Backup
-	Why   string
+	Found   *Backup
+	Why     string
 }
 
 func (e *UnsettledError) Error() string {
@@ -293,12 +208,10 @@ func (e *UnsettledError) Error() string {
 
 func (e *UnsettledError) Unwrap() []error { return []error{e.Write, ErrMayHaveActed} }
 
-// ConflictError is Zoho's refusal (BACKUP_ALREADY_SCHEDULED) of a schedule
-// because of a backup that is not the one asked for. It wraps the refusal.
+// ConflictError is a BACKUP_ALREADY_SCHEDULED refusal because of another
+// backup, Existing when it was read back. It wraps Refusal.
 type ConflictError struct {
-	Refusal *APIError
-	// Existing is the backup in the way, as read back; nil when it could
-	// not be read (ReadErr) or is not the latest, the only one Zoho reports.
+	Refusal  *APIError
 	Existing *Backup
 	ReadErr  error
 }

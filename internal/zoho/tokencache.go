@@ -10,17 +10,11 @@ import (
 	"time"
 )
 
-// cacheFileMode lets only the owner read a cache file: it holds a live
-// access token.
+// cacheFileMode lets only the owner read a cache file.
 const cacheFileMode os.FileMode = 0o600
 
-// TokenCache keeps access tokens in files so that consecutive provider
-// processes (Terraform starts one per plan and apply) reuse a valid token
-// instead of spending one of the 10 refreshes Zoho allows per refresh token
-// in 10 minutes. A file holds only the access token and its expiry, never
-// the client secret or the refresh token, and is named by a hash of the
-// credentials. Every failure to read is a cache miss: a corrupt, foreign or
-// expired file is ignored, never an error.
+// TokenCache shares access tokens (never the credentials) between provider
+// processes through files; a failure to read is a miss, not an error.
 type TokenCache struct {
 	dir string
 }
@@ -31,8 +25,7 @@ type cachedToken struct {
 	ExpiresAt   time.Time `json:"expires_at"`
 }
 
-// NewTokenCache uses dir, which must be an absolute path; it is created
-// (mode 0700) when missing.
+// NewTokenCache uses dir, an absolute path, created (0700) when missing.
 func NewTokenCache(dir string) (*TokenCache, error) {
 	if !filepath.IsAbs(dir) {
 		return nil, fmt.Errorf("token cache directory %q must be an absolute path", dir)
@@ -43,8 +36,7 @@ func NewTokenCache(dir string) (*TokenCache, error) {
 	return &TokenCache{dir: dir}, nil
 }
 
-// CacheKey identifies one set of credentials at one accounts server. It is a
-// SHA-256 hash, so a file name reveals nothing about the credentials.
+// CacheKey identifies one set of credentials at one accounts server by hash.
 func CacheKey(accountsURL string, creds RefreshCredentials) string {
 	sum := sha256.Sum256([]byte(accountsURL + "\x00" + creds.ClientID + "\x00" + creds.ClientSecret + "\x00" + creds.RefreshToken))
 	return hex.EncodeToString(sum[:])
@@ -55,9 +47,8 @@ func (c *TokenCache) Path(key string) string {
 	return filepath.Join(c.dir, "zohocrm-token-"+key+".json")
 }
 
-// Load returns the cached token for key. ok is false when there is none or
-// it cannot be trusted: unreadable, corrupt, or readable by others than its
-// owner (someone else could have planted or read it).
+// Load returns the cached token for key; false when there is none or it is
+// unreadable, corrupt, not a regular file or open to others than its owner.
 func (c *TokenCache) Load(key string) (AccessToken, bool) {
 	path := c.Path(key)
 	info, err := os.Lstat(path)
@@ -75,9 +66,7 @@ func (c *TokenCache) Load(key string) (AccessToken, bool) {
 	return AccessToken{Value: cached.AccessToken, Expiry: cached.ExpiresAt}, true
 }
 
-// Store writes token for key atomically (a temporary file renamed over the
-// old one), so a concurrent reader sees the old token or the new one, never
-// half a file.
+// Store writes token for key atomically: a reader sees the old or the new.
 func (c *TokenCache) Store(key string, token AccessToken) error {
 	data, err := json.Marshal(cachedToken{AccessToken: token.Value, ExpiresAt: token.Expiry.UTC()})
 	if err != nil {
@@ -87,7 +76,7 @@ func (c *TokenCache) Store(key string, token AccessToken) error {
 	if err != nil {
 		return fmt.Errorf("creating a token cache file: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // No-op once renamed.
+	defer os.Remove(tmp.Name())
 	if err := tmp.Chmod(cacheFileMode); err != nil {
 		_ = tmp.Close()
 		return fmt.Errorf("restricting the token cache file: %w", err)
@@ -105,12 +94,10 @@ func (c *TokenCache) Store(key string, token AccessToken) error {
 	return nil
 }
 
-// Remove deletes the cached token for key if it is still token, the one Zoho
-// rejected; a newer token written by another process is kept.
+// Remove deletes the cached token for key if it is still token.
 func (c *TokenCache) Remove(key, token string) {
 	if cached, ok := c.Load(key); ok && cached.Value != token {
 		return
 	}
-	// Best effort: a file that cannot be removed is ignored once expired.
 	_ = os.Remove(c.Path(key))
 }
