@@ -53,12 +53,13 @@ const maxErrorBodyBytes = 64 << 10
 // .part file that hashes what is written.
 type DownloadTarget interface {
 	io.Writer
-	// Size is how many bytes the target holds (a .part file's length); the
-	// download resumes from there with a Range request.
+	// Size is how many bytes the target holds (a .part file's length).
 	Size() int64
-	// Truncate discards everything the target holds: a server that answers
-	// a Range request with the whole file (200) restarts it from zero.
-	Truncate() error
+	// Validator is the strong ETag, else the Last-Modified, of the answer
+	// the held bytes were started with; "" when none was recorded.
+	Validator() string
+	// Reset discards everything held and records validator ("" for none).
+	Reset(validator string) error
 }
 
 // DownloadProgress is reported as bytes arrive; the caller throttles.
@@ -317,101 +318,155 @@ func (d *download) attempt(ctx context.Context) downloadStep {
 		cancel(&StallError{Operation: d.operation, Timeout: d.client.requestTimeout})
 	})
 	defer watchdog.stop()
-	held := d.target.Size()
-	resp, token, err := d.send(attemptCtx, held)
+	ask := d.resumePoint()
+	resp, token, err := d.send(attemptCtx, ask)
 	if err != nil {
 		return d.sendFailure(attemptCtx, err)
 	}
 	defer resp.Body.Close()
 	watchdog.reset()
-	return d.answer(attemptCtx, resp, token, held, watchdog)
+	return d.answer(attemptCtx, resp, token, ask.from, watchdog)
 }
 
-// answer handles an answer by its status.
-func (d *download) answer(ctx context.Context, resp *http.Response, token string, held int64, watchdog *watchdog) downloadStep {
+// rangeAsk is what a request asks for: the bytes from from on, if the file
+// still has validator; from 0 means the whole file.
+type rangeAsk struct {
+	from      int64
+	validator string
+}
+
+// resumePoint resumes after the bytes held when the target recorded a
+// validator to send with If-Range; without one, held bytes cannot be
+// matched to the file served, and the file is asked for whole.
+func (d *download) resumePoint() rangeAsk {
+	held := d.target.Size()
+	if held == 0 {
+		return rangeAsk{}
+	}
+	validator := d.target.Validator()
+	if validator == "" || len(validator) > maxValidatorBytes || CheckHeaderValue(validator) != nil {
+		return rangeAsk{}
+	}
+	return rangeAsk{from: held, validator: validator}
+}
+
+// answer handles an answer by its status; from is the byte the request
+// asked to start at.
+func (d *download) answer(ctx context.Context, resp *http.Response, token string, from int64, watchdog *watchdog) downloadStep {
 	switch resp.StatusCode {
 	case http.StatusOK:
-		return d.whole(ctx, resp, held, watchdog)
+		return d.whole(ctx, resp, watchdog)
 	case http.StatusPartialContent:
-		return d.partial(ctx, resp, held, watchdog)
+		return d.partial(ctx, resp, from, watchdog)
 	case http.StatusRequestedRangeNotSatisfiable:
-		return d.unsatisfiable(resp, held)
+		return d.unsatisfiable(resp, from)
 	}
 	return d.errorAnswer(ctx, resp, token)
 }
 
-// whole streams a 200 answer: the whole file, from zero.
-func (d *download) whole(ctx context.Context, resp *http.Response, held int64, watchdog *watchdog) downloadStep {
-	if held > 0 {
-		if err := d.discard(); err != nil {
+// whole streams a 200 answer, the whole file, into the emptied target,
+// once its Content-Length says how large the file is.
+func (d *download) whole(ctx context.Context, resp *http.Response, watchdog *watchdog) downloadStep {
+	total := resp.ContentLength
+	switch {
+	case total < 0:
+		return downloadStep{err: d.sizeUnknown(resp.StatusCode, "it has no Content-Length")}
+	case total > MaxDownloadBytes:
+		return downloadStep{err: d.tooLarge(fmt.Sprintf("the server announces %d bytes", total))}
+	}
+	if err := d.reset(validatorOf(resp.Header)); err != nil {
+		return downloadStep{err: err}
+	}
+	return d.stream(ctx, resp, 0, total, total, watchdog)
+}
+
+// partial streams a 206 answer once its Content-Range continues the bytes
+// asked for (from) within a file of known size, and its validator is the
+// one the held bytes were started with.
+func (d *download) partial(ctx context.Context, resp *http.Response, from int64, watchdog *watchdog) downloadStep {
+	header := resp.Header.Get("Content-Range")
+	quoted := serverText(header, maxCodeBytes)
+	cr, verdict := parseContentRange(header)
+	switch verdict {
+	case rangeTooLarge:
+		return downloadStep{err: d.refuse(resp.StatusCode, fmt.Sprintf("its Content-Range %q names bytes past the %d a file may have; nothing of it was kept", quoted, MaxDownloadBytes))}
+	case rangeSizeUnknown:
+		return downloadStep{err: d.sizeUnknown(resp.StatusCode, fmt.Sprintf("its Content-Range %q gives no total size", quoted))}
+	}
+	problem := ""
+	switch {
+	case verdict != rangeOK:
+		problem = fmt.Sprintf("its Content-Range %q is not bytes first-last/size", quoted)
+	case cr.first != from:
+		problem = fmt.Sprintf("its Content-Range %q does not start at byte %d, where the bytes asked for start", quoted, from)
+	case resp.ContentLength >= 0 && resp.ContentLength != cr.last-cr.first+1:
+		problem = fmt.Sprintf("its Content-Range %q does not match its Content-Length %d", quoted, resp.ContentLength)
+	case from > 0:
+		problem = validatorMismatch(d.target.Validator(), resp.Header)
+	}
+	if problem != "" {
+		return d.restart(resp.StatusCode, from, problem)
+	}
+	if from == 0 {
+		if err := d.reset(validatorOf(resp.Header)); err != nil {
 			return downloadStep{err: err}
 		}
 	}
-	return d.stream(ctx, resp, 0, resp.ContentLength, watchdog)
-}
-
-// partial streams a 206 answer after checking that its Content-Range
-// continues what the target holds.
-func (d *download) partial(ctx context.Context, resp *http.Response, held int64, watchdog *watchdog) downloadStep {
-	header := resp.Header.Get("Content-Range")
-	first, last, complete, ok := parseContentRange(header)
-	problem := ""
-	switch {
-	case !ok:
-		problem = fmt.Sprintf("its Content-Range %q is not bytes first-last/size", serverText(header, maxCodeBytes))
-	case first != held:
-		problem = fmt.Sprintf("its Content-Range %q does not start at byte %d, where the %d bytes held end", serverText(header, maxCodeBytes), held, held)
-	case resp.ContentLength >= 0 && resp.ContentLength != last-first+1:
-		problem = fmt.Sprintf("its Content-Length %d does not match its Content-Range %q", resp.ContentLength, serverText(header, maxCodeBytes))
-	}
-	if problem != "" {
-		return d.restart(resp.StatusCode, held, problem)
-	}
-	d.result.Resumed = d.result.Resumed || held > 0
-	if complete < 0 {
-		complete = last + 1
-	}
-	return d.stream(ctx, resp, held, complete, watchdog)
+	d.result.Resumed = d.result.Resumed || from > 0
+	return d.stream(ctx, resp, from, cr.last+1, cr.total, watchdog)
 }
 
 // unsatisfiable handles a 416: complete when Zoho says the file has exactly
-// the bytes held, else a restart from zero.
-func (d *download) unsatisfiable(resp *http.Response, held int64) downloadStep {
+// the bytes asked to start at, else a restart from zero.
+func (d *download) unsatisfiable(resp *http.Response, from int64) downloadStep {
 	header := resp.Header.Get("Content-Range")
 	complete, ok := parseUnsatisfiedRange(header)
-	if ok && held > 0 && complete == held {
-		d.result.Size, d.result.AlreadyComplete, d.result.Resumed = held, true, true
-		d.report(held, held)
+	if ok && from > 0 && complete == from {
+		d.result.Size, d.result.AlreadyComplete, d.result.Resumed = from, true, true
+		d.report(from, from)
 		return downloadStep{done: true}
 	}
-	problem := fmt.Sprintf("Range bytes=%d- is not satisfiable, and its Content-Range %q does not say the file has exactly the %d bytes held", held, serverText(header, maxCodeBytes), held)
-	return d.restart(resp.StatusCode, held, problem)
+	problem := fmt.Sprintf("Range bytes=%d- is not satisfiable, and its Content-Range %q does not say the file has exactly the %d bytes held", from, serverText(header, maxCodeBytes), from)
+	return d.restart(resp.StatusCode, from, problem)
 }
 
 // restart discards what the target holds after an answer that does not fit
 // it, so the next attempt fetches the file from zero; counted as a retry.
-// With nothing held, the answer is simply wrong: a permanent failure.
-func (d *download) restart(status int, held int64, problem string) downloadStep {
-	answerErr := &DownloadAnswerError{Operation: d.operation, HTTPStatus: status, Problem: problem}
-	if held == 0 {
+// An answer that does not fit a request for the whole file (from 0) is
+// simply wrong: a permanent failure.
+func (d *download) restart(status int, from int64, problem string) downloadStep {
+	answerErr := d.refuse(status, problem)
+	if from == 0 {
 		return downloadStep{err: answerErr}
 	}
-	if err := d.discard(); err != nil {
+	if err := d.reset(""); err != nil {
 		return downloadStep{err: err}
 	}
-	return downloadStep{err: answerErr, retry: true, reason: fmt.Sprintf("HTTP %d that does not fit the %d bytes held; fetching the file from zero", status, held)}
+	return downloadStep{err: answerErr, retry: true, reason: fmt.Sprintf("HTTP %d that does not fit the %d bytes held; fetching the file from zero", status, from)}
 }
 
-// discard empties the target.
-func (d *download) discard() error {
-	if err := d.target.Truncate(); err != nil {
+// reset empties the target and records validator.
+func (d *download) reset(validator string) error {
+	held := d.target.Size()
+	if err := d.target.Reset(validator); err != nil {
 		return fmt.Errorf("%s: discarding the bytes held to fetch the file from zero: %w", d.operation, err)
 	}
 	if size := d.target.Size(); size != 0 {
-		return fmt.Errorf("%s: the download target still holds %d bytes after it was truncated", d.operation, size)
+		return fmt.Errorf("%s: the download target still holds %d bytes after it was reset", d.operation, size)
 	}
-	d.result.Restarted = true
+	d.result.Restarted = d.result.Restarted || held > 0
 	return nil
+}
+
+// refuse is the error of an answer that cannot be the file asked for.
+func (d *download) refuse(status int, problem string) *DownloadAnswerError {
+	return &DownloadAnswerError{Operation: d.operation, HTTPStatus: status, Problem: problem}
+}
+
+// sizeUnknown refuses an answer that does not say how large the file is:
+// its end could not be told from a cut.
+func (d *download) sizeUnknown(status int, why string) *DownloadAnswerError {
+	return d.refuse(status, why+": no size was announced, so a cut could not be told from the end of the file, and nothing of it was kept")
 }
 
 // errorAnswer handles an answer that is not the file: a transient failure

@@ -87,7 +87,9 @@ func (c *countingTarget) Write(p []byte) (int, error) {
 
 func (c *countingTarget) Size() int64 { return c.n }
 
-func (c *countingTarget) Truncate() error {
+func (c *countingTarget) Validator() string { return "" }
+
+func (c *countingTarget) Reset(string) error {
 	c.n = 0
 	if c.hash != nil {
 		c.hash.Reset()

@@ -11,9 +11,9 @@ import (
 	"time"
 )
 
-// send gets a token and sends the GET, asking for the bytes after held when
-// the target holds some, and follows redirects the allow-list accepts.
-func (d *download) send(ctx context.Context, held int64) (*http.Response, string, error) {
+// send gets a token and sends the GET of what ask names, and follows
+// redirects the allow-list accepts.
+func (d *download) send(ctx context.Context, ask rangeAsk) (*http.Response, string, error) {
 	token, err := d.client.tokens.Token(ctx)
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: getting an access token: %w", d.operation, err)
@@ -24,7 +24,7 @@ func (d *download) send(ctx context.Context, held int64) (*http.Response, string
 	policy := d.client.downloadPolicy()
 	target := d.result.Link.URL
 	for hops := 0; ; hops++ {
-		resp, err := d.get(ctx, target, token, held)
+		resp, err := d.get(ctx, target, token, ask)
 		if err != nil || !isRedirect(resp.StatusCode) {
 			return resp, token, err
 		}
@@ -38,7 +38,7 @@ func (d *download) send(ctx context.Context, held int64) (*http.Response, string
 
 // get sends one GET of target with the token. target has passed the
 // allow-list: the token goes nowhere else.
-func (d *download) get(ctx context.Context, target *url.URL, token string, held int64) (*http.Response, error) {
+func (d *download) get(ctx context.Context, target *url.URL, token string, ask rangeAsk) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("building the request: %w", err)
@@ -51,8 +51,9 @@ func (d *download) get(ctx context.Context, target *url.URL, token string, held 
 	// The bytes written must be the bytes served: Go's transparent gzip
 	// would hide the Content-Length and shift every Range offset.
 	req.Header.Set("Accept-Encoding", "identity")
-	if held > 0 {
-		req.Header.Set("Range", "bytes="+strconv.FormatInt(held, 10)+"-")
+	if ask.from > 0 {
+		req.Header.Set("Range", "bytes="+strconv.FormatInt(ask.from, 10)+"-")
+		req.Header.Set("If-Range", ask.validator)
 	}
 	if d.client.userAgent != "" {
 		req.Header.Set("User-Agent", d.client.userAgent)
@@ -107,12 +108,9 @@ func checkRedirectTarget(policy downloadPolicy, next *url.URL) error {
 	return policy.check(next, true)
 }
 
-// stream writes a 200 or 206 body into the target, which holds held bytes;
-// the file has total bytes (-1 when the server did not say).
-func (d *download) stream(ctx context.Context, resp *http.Response, held, total int64, watchdog *watchdog) downloadStep {
-	if total > MaxDownloadBytes {
-		return downloadStep{err: d.tooLarge(fmt.Sprintf("the server announces %d bytes", total))}
-	}
+// stream writes a 200 or 206 body, bytes held to bodyEnd of a file of
+// total bytes, into the target, which holds held bytes.
+func (d *download) stream(ctx context.Context, resp *http.Response, held, bodyEnd, total int64, watchdog *watchdog) downloadStep {
 	d.report(held, total)
 	chunks, release, stop := readAhead(resp.Body)
 	defer stop()
@@ -120,7 +118,7 @@ func (d *download) stream(ctx context.Context, resp *http.Response, held, total 
 	for c := range chunks {
 		if c.n > 0 {
 			watchdog.reset()
-			if failed := d.write(resp.StatusCode, held+got, c.buf[:c.n], total); failed != nil {
+			if failed := d.write(resp.StatusCode, held, held+got, c.buf[:c.n], bodyEnd, total); failed != nil {
 				return downloadStep{err: failed}
 			}
 			got += int64(c.n)
@@ -137,16 +135,13 @@ func (d *download) stream(ctx context.Context, resp *http.Response, held, total 
 	return downloadStep{err: fmt.Errorf("%s: the body's reader stopped without an answer", d.operation)}
 }
 
-// write appends data to the target, which holds held bytes, unless it
-// would pass the announced size or the bound on a file's size.
-func (d *download) write(status int, held int64, data []byte, total int64) error {
+// write appends data, which starts at byte at, to the target unless it
+// would pass the body's announced end.
+func (d *download) write(status int, start, at int64, data []byte, bodyEnd, total int64) error {
 	n := len(data)
-	end := held + int64(n)
-	switch {
-	case total >= 0 && end > total:
-		return &DownloadAnswerError{Operation: d.operation, HTTPStatus: status, Problem: fmt.Sprintf("the body carries more than the %d bytes announced", total)}
-	case end > MaxDownloadBytes:
-		return d.tooLarge("the body carries more")
+	end := at + int64(n)
+	if end > bodyEnd {
+		return d.refuse(status, fmt.Sprintf("the body carries more than the %d bytes announced", bodyEnd-start))
 	}
 	written, err := d.target.Write(data)
 	d.result.Fetched += int64(written)
@@ -160,14 +155,11 @@ func (d *download) write(status int, held int64, data []byte, total int64) error
 	return nil
 }
 
-// finish checks the body that ended at end against the announced size.
+// finish checks the body that ended at end against the file's size.
 func (d *download) finish(end, total, got int64) downloadStep {
-	if total >= 0 && end < total {
+	if end < total {
 		short := &IncompleteBodyError{Operation: d.operation, Held: end, Want: total}
 		return downloadStep{err: short, retry: true, progressed: got > 0, reason: short.Error()}
-	}
-	if total < 0 {
-		total = end
 	}
 	if size := d.target.Size(); size != total {
 		return downloadStep{err: fmt.Errorf("%s: the download target holds %d bytes after all %d of the file were written", d.operation, size, total)}
@@ -181,43 +173,114 @@ func (d *download) tooLarge(why string) error {
 	return &LimitError{Operation: d.operation, Bound: fmt.Sprintf("%d bytes per file", MaxDownloadBytes), Why: why + "; Zoho documents backup files of at most 1 GB"}
 }
 
-// parseContentRange reads a 206's "bytes first-last/complete" (RFC 9110
-// 14.4); complete is -1 for "*". Only plain decimal digits are accepted.
-func parseContentRange(header string) (first, last, complete int64, ok bool) {
-	spec, found := strings.CutPrefix(strings.TrimSpace(header), "bytes ")
-	rangePart, completePart, found2 := strings.Cut(spec, "/")
-	firstPart, lastPart, found3 := strings.Cut(rangePart, "-")
-	if !found || !found2 || !found3 {
-		return 0, 0, 0, false
+// maxValidatorBytes bounds a validator the client records and sends back:
+// an ETag or an HTTP date is a few dozen bytes.
+const maxValidatorBytes = 256
+
+// validatorOf is an answer's validator: its ETag if strong, else its
+// Last-Modified, else "" (also when it is too long to send back).
+func validatorOf(h http.Header) string {
+	v := strongETag(h)
+	if v == "" {
+		v = strings.TrimSpace(h.Get("Last-Modified"))
 	}
-	first, ok1 := parseByteCount(firstPart)
-	last, ok2 := parseByteCount(lastPart)
-	complete, ok3 := int64(-1), completePart == "*"
-	if !ok3 {
-		complete, ok3 = parseByteCount(completePart)
+	if len(v) > maxValidatorBytes {
+		return ""
 	}
-	if !ok1 || !ok2 || !ok3 || first > last || (complete >= 0 && last >= complete) {
-		return 0, 0, 0, false
-	}
-	return first, last, complete, true
+	return v
 }
 
-// parseUnsatisfiedRange reads a 416's "bytes */complete".
+// strongETag is the answer's ETag unless it is weak (W/), which If-Range
+// cannot use.
+func strongETag(h http.Header) string {
+	etag := strings.TrimSpace(h.Get("ETag"))
+	if strings.HasPrefix(etag, "W/") {
+		return ""
+	}
+	return etag
+}
+
+// validatorMismatch says why a 206 is not a part of the file the held bytes
+// (recorded with validator) belong to, or "" when nothing says so: a strong
+// ETag must be the validator, and so must a Last-Modified when the
+// validator is a date.
+func validatorMismatch(validator string, h http.Header) string {
+	if etag := strongETag(h); etag != "" && etag != validator {
+		return fmt.Sprintf("its ETag %q is not %q, the one the bytes held were started with", serverText(etag, maxCodeBytes), serverText(validator, maxCodeBytes))
+	}
+	if strings.HasPrefix(validator, `"`) {
+		return ""
+	}
+	if modified := strings.TrimSpace(h.Get("Last-Modified")); modified != "" && modified != validator {
+		return fmt.Sprintf("its Last-Modified %q is not %q, the one the bytes held were started with", serverText(modified, maxCodeBytes), serverText(validator, maxCodeBytes))
+	}
+	return ""
+}
+
+// contentRange is a 206's "bytes first-last/total" (RFC 9110 14.4).
+type contentRange struct{ first, last, total int64 }
+
+// rangeVerdict says whether a Content-Range can be used.
+type rangeVerdict int
+
+const (
+	rangeOK          rangeVerdict = iota
+	rangeMalformed                // not bytes first-last/total with first <= last < total
+	rangeSizeUnknown              // total "*"
+	rangeTooLarge                 // a number past MaxDownloadBytes (overflowing int64 or not)
+)
+
+// parseContentRange reads a 206's Content-Range; only plain decimal digits
+// are accepted, and no number may exceed MaxDownloadBytes.
+func parseContentRange(header string) (contentRange, rangeVerdict) {
+	spec, found := strings.CutPrefix(strings.TrimSpace(header), "bytes ")
+	rangePart, totalPart, found2 := strings.Cut(spec, "/")
+	firstPart, lastPart, found3 := strings.Cut(rangePart, "-")
+	if !found || !found2 || !found3 {
+		return contentRange{}, rangeMalformed
+	}
+	first, v1 := parseByteCount(firstPart)
+	last, v2 := parseByteCount(lastPart)
+	total, v3 := int64(-1), rangeSizeUnknown
+	if totalPart != "*" {
+		total, v3 = parseByteCount(totalPart)
+	}
+	for _, v := range []rangeVerdict{rangeMalformed, rangeTooLarge, rangeSizeUnknown} {
+		if v1 == v || v2 == v || v3 == v {
+			return contentRange{}, v
+		}
+	}
+	if first > last || last >= total {
+		return contentRange{}, rangeMalformed
+	}
+	return contentRange{first: first, last: last, total: total}, rangeOK
+}
+
+// parseUnsatisfiedRange reads a 416's "bytes */total".
 func parseUnsatisfiedRange(header string) (int64, bool) {
-	completePart, found := strings.CutPrefix(strings.TrimSpace(header), "bytes */")
+	totalPart, found := strings.CutPrefix(strings.TrimSpace(header), "bytes */")
 	if !found {
 		return 0, false
 	}
-	return parseByteCount(completePart)
+	n, verdict := parseByteCount(totalPart)
+	return n, verdict == rangeOK
 }
 
-// parseByteCount reads 1 to 19 decimal digits.
-func parseByteCount(s string) (int64, bool) {
-	if s == "" || len(s) > 19 || strings.TrimLeft(s, "0123456789") != "" {
-		return 0, false
+// parseByteCount reads a count of decimal digits, at most MaxDownloadBytes
+// (rangeTooLarge however many digits, never an overflow).
+func parseByteCount(s string) (int64, rangeVerdict) {
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, rangeMalformed
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil
+	digits := strings.TrimLeft(s, "0")
+	if len(digits) > 19 {
+		return 0, rangeTooLarge
+	}
+	n, err := strconv.ParseInt("0"+digits, 10, 64)
+	if err != nil || n > MaxDownloadBytes {
+		return 0, rangeTooLarge
+	}
+	return n, rangeOK
 }
 
 // watchdog ends an attempt that receives nothing for timeout: a stall
