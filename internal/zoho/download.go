@@ -157,11 +157,9 @@ func (e *IncompleteBodyError) Error() string {
 func (e *IncompleteBodyError) Unwrap() error { return e.Err }
 
 // Download fetches the file link names into target and returns once the
-// target holds the whole file.
-//
-// The link is checked first (CheckDownloadLink: its shape, its file name,
-// and its host against the allow-list); a link that fails is refused before
-// anything is sent or written. Then:
+// target holds the whole file. link must come from CheckDownloadLink; its
+// host is checked again (a link whose host this client does not trust is a
+// *DownloadHostError, and nothing is sent). Then:
 //   - When the target holds bytes, the request asks for the rest
 //     (Range: bytes=N-). A 206 must carry a Content-Range starting at N; one
 //     that does not (or does not parse) discards the target and restarts
@@ -197,20 +195,22 @@ func (e *IncompleteBodyError) Unwrap() error { return e.Err }
 // Transient failures that outlast the retries are a *RetryError wrapping the
 // last one (a *StallError, an *IncompleteBodyError, an *APIError or a
 // transport error). progress, if not nil, is called after each write.
-func (c *Client) Download(ctx context.Context, link string, target DownloadTarget, progress func(DownloadProgress)) (DownloadResult, error) {
-	checked, err := c.CheckDownloadLink(link)
-	if err != nil {
+func (c *Client) Download(ctx context.Context, link DownloadLink, target DownloadTarget, progress func(DownloadProgress)) (DownloadResult, error) {
+	if link.URL == nil {
+		return DownloadResult{}, &DownloadLinkError{Problem: "it was not checked (CheckDownloadLink)"}
+	}
+	if err := checkTokenTarget(c.downloadPolicy(), link.URL, false); err != nil {
 		return DownloadResult{}, err
 	}
 	d := &download{
 		client:    c,
-		operation: fmt.Sprintf("download %s of backup %s", checked.FileName, checked.JobID),
+		operation: fmt.Sprintf("download %s of backup %s", link.FileName, link.JobID),
 		target:    target,
 		progress:  progress,
 	}
-	d.result.Link = checked
+	d.result.Link = link
 	d.result.HeldAtStart = target.Size()
-	err = d.run(ctx)
+	err := d.run(ctx)
 	return d.result, err
 }
 

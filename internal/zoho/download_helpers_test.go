@@ -215,8 +215,8 @@ func heldTarget(content []byte, n int) *memTarget {
 
 // loopbackDownload starts a plain file server on loopback and a client
 // whose api_domain is loopback (as with the emulator); it returns the
-// client, the link of Data_001.zip on that server, and the server.
-func loopbackDownload(t *testing.T, content []byte, script func(int) fault, cfg Config) (*Client, string, *fileServer) {
+// client, the checked link of Data_001.zip on that server, and the server.
+func loopbackDownload(t *testing.T, content []byte, script func(int) fault, cfg Config) (*Client, DownloadLink, *fileServer) {
 	t.Helper()
 	fs := &fileServer{content: content, script: script}
 	srv := httptest.NewServer(fs)
@@ -232,7 +232,17 @@ func loopbackDownload(t *testing.T, content []byte, script func(int) fault, cfg 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return client, srv.URL + linkPathTail + "Data_001.zip", fs
+	return client, checkedLink(t, client, srv.URL+linkPathTail+"Data_001.zip"), fs
+}
+
+// checkedLink is raw as the client's CheckDownloadLink accepts it.
+func checkedLink(t testing.TB, client *Client, raw string) DownloadLink {
+	t.Helper()
+	link, err := client.CheckDownloadLink(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return link
 }
 
 // zohoHostNames are the names the test certificate covers: every data

@@ -5,8 +5,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 )
 
 // A backup's download links are documented at
@@ -23,11 +21,6 @@ import (
 // it whole would flood diagnostics and manifests.
 const MaxDownloadLinkBytes = 2048
 
-// MaxFileNameBytes is the longest file name accepted: the limit of common
-// file systems (ext4, APFS, NTFS in UTF-16 units is larger), so a name that
-// passes can be created as is on any of them.
-const MaxFileNameBytes = 255
-
 var (
 	apiPathVersionPattern = regexp.MustCompile(`^v[0-9]{1,3}$`)
 	zgidPattern           = regexp.MustCompile(`^[0-9]{1,20}$`)
@@ -43,8 +36,8 @@ type DownloadLink struct {
 	// from the path.
 	ZGID  string
 	JobID string
-	// FileName is the last path segment, percent-decoded, checked by
-	// ValidateFileName: a plain name that can be joined to a directory.
+	// FileName is the last path segment, percent-decoded and not empty. It
+	// is server data: judge it (backupfiles.ValidName) before it names a file.
 	FileName string
 	// RedactedURL is the link without userinfo, query or fragment (scheme,
 	// host and path only), fit for a manifest, a log or a diagnostic.
@@ -64,23 +57,11 @@ func (e *DownloadLinkError) Error() string {
 	return fmt.Sprintf("download link %q refused before anything was sent or written: %s", e.Link, e.Problem)
 }
 
-// FileNameError is a file name that is not a plain name; it is a
-// DownloadLinkError's cause when the name comes from a link.
-type FileNameError struct {
-	// Name is the name, made fit to quote (valid UTF-8, bounded).
-	Name string
-	// Problem says which rule it breaks.
-	Problem string
-}
-
-func (e *FileNameError) Error() string {
-	return fmt.Sprintf("file name %q is not a plain file name: %s", e.Name, e.Problem)
-}
-
 // ParseDownloadLink checks that link has the shape of a Zoho backup download
 // link, /v2/crm/{zgid}/backup/{job-id}/{file-name} over http(s) without
-// credentials, and returns its parts. Its host is not checked here: that
-// depends on the client's data centre (Client.CheckDownloadLink).
+// credentials, and returns its parts. It checks structure only: the file
+// name is judged by the caller (backupfiles.ValidName), the host by
+// Client.CheckDownloadLink.
 //
 // The version segment is accepted as any "v" and digits: Zoho documents v2,
 // and some of its samples show the API version instead; both name the same
@@ -111,8 +92,8 @@ func ParseDownloadLink(link string) (DownloadLink, error) {
 	if err != nil {
 		return refuse("the file name is not validly percent-encoded")
 	}
-	if err := ValidateFileName(name); err != nil {
-		return refuse("%v", err)
+	if name == "" {
+		return refuse("the file name in %s is empty", want)
 	}
 	return DownloadLink{URL: u, ZGID: segments[3], JobID: segments[5], FileName: name, RedactedURL: redacted}, nil
 }
@@ -144,38 +125,4 @@ func parseLinkURL(link string) (*url.URL, error) {
 // anything token-shaped removed: fit for a diagnostic or a manifest.
 func redactedLink(u *url.URL) string {
 	return shorten(redact(strings.ToValidUTF8(u.Scheme+"://"+u.Host+u.EscapedPath(), "\uFFFD")), excerptBytes*2)
-}
-
-// ValidateFileName reports whether name is a plain file name that can be
-// joined to a directory without leaving it or meaning anything else: not
-// empty, not "." or "..", no slash or backslash (so not absolute on any
-// system), no colon (a drive letter or an NTFS alternate data stream on
-// Windows), no control character (NUL included), valid UTF-8, at most
-// MaxFileNameBytes bytes. Zoho's own names are like Data_001.zip and
-// Attachments_001.zip.
-func ValidateFileName(name string) error {
-	refuse := func(problem string) error {
-		return &FileNameError{Name: shorten(strings.ToValidUTF8(name, "\uFFFD"), 80), Problem: problem}
-	}
-	switch {
-	case name == "":
-		return refuse("it is empty")
-	case name == "." || name == "..":
-		return refuse("it names a directory, not a file")
-	case len(name) > MaxFileNameBytes:
-		return refuse(fmt.Sprintf("it is %d bytes long, more than the %d bytes file systems allow", len(name), MaxFileNameBytes))
-	case !utf8.ValidString(name):
-		return refuse("it is not valid UTF-8")
-	}
-	for i, r := range name {
-		switch {
-		case r == '/' || r == '\\':
-			return refuse(fmt.Sprintf("it holds a path separator (%q at byte %d), so it is a path, not a name", r, i+1))
-		case r == ':':
-			return refuse(fmt.Sprintf("it holds a colon (byte %d), which names a drive or a data stream on Windows", i+1))
-		case unicode.IsControl(r):
-			return refuse(fmt.Sprintf("it holds the control character %U at byte %d", r, i+1))
-		}
-	}
-	return nil
 }

@@ -79,7 +79,7 @@ func (d *download) redirect(ctx context.Context, policy downloadPolicy, from *ur
 	if err != nil || next.Host == "" {
 		return nil, refuse("a redirect to an unreadable location")
 	}
-	if err := checkRedirectTarget(policy, next); err != nil {
+	if err := checkTokenTarget(policy, next, true); err != nil {
 		return nil, err
 	}
 	if hops >= maxDownloadRedirects {
@@ -93,19 +93,20 @@ func (d *download) redirect(ctx context.Context, policy downloadPolicy, from *ur
 	return next, nil
 }
 
-// checkRedirectTarget applies the allow-list to a redirect's location, which
-// must also be http(s) without credentials, as a link must.
-func checkRedirectTarget(policy downloadPolicy, next *url.URL) error {
+// checkTokenTarget applies the allow-list to a URL the token would go to
+// (a link, or a redirect's location), which must also be http(s) without
+// credentials.
+func checkTokenTarget(policy downloadPolicy, u *url.URL, redirect bool) error {
 	refused := func(reason string) error {
-		return &DownloadHostError{Host: shorten(strings.ToValidUTF8(next.Host, "\uFFFD"), maxCodeBytes*2), Link: redactedLink(next), Redirect: true, Reason: reason, Allowed: policy.allowed()}
+		return &DownloadHostError{Host: shorten(strings.ToValidUTF8(u.Host, "\uFFFD"), maxCodeBytes*2), Link: redactedLink(u), Redirect: redirect, Reason: reason, Allowed: policy.allowed()}
 	}
 	switch {
-	case next.Scheme != "https" && next.Scheme != "http":
+	case u.Scheme != "https" && u.Scheme != "http":
 		return refused("it is not an http(s) location")
-	case next.User != nil:
+	case u.User != nil:
 		return refused("the location carries a user name or password before its host")
 	}
-	return policy.check(next, true)
+	return policy.check(u, redirect)
 }
 
 // stream writes a 200 or 206 body, bytes held to bodyEnd of a file of

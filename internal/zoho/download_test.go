@@ -334,7 +334,7 @@ func TestDownloadStallTimeoutIsNotAWholeRequestTimeout(t *testing.T) {
 	}
 	target := &memTarget{}
 	start := time.Now()
-	if _, err := client.Download(context.Background(), srv.URL+linkPathTail+"Data_001.zip", target, nil); err != nil {
+	if _, err := client.Download(context.Background(), checkedLink(t, client, srv.URL+linkPathTail+"Data_001.zip"), target, nil); err != nil {
 		t.Fatal(err)
 	}
 	checkContent(t, target, content)
@@ -478,7 +478,7 @@ func TestDownloadRetriesTransientAnswers(t *testing.T) {
 		t.Errorf("result %+v, logged %q", result, logs.reasons())
 	}
 	for _, line := range logs.lines {
-		if line["link"] != link || line["operation"] != "download Data_001.zip of backup "+backupID {
+		if line["link"] != link.RedactedURL || line["operation"] != "download Data_001.zip of backup "+backupID {
 			t.Errorf("log line %v", line)
 		}
 	}
@@ -562,7 +562,7 @@ func TestDownloadTakesNoLimiterSlot(t *testing.T) {
 	started := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		_, err := client.Download(ctx, files.URL+linkPathTail+"Data_001.zip", &memTarget{}, func(DownloadProgress) {
+		_, err := client.Download(ctx, checkedLink(t, client, files.URL+linkPathTail+"Data_001.zip"), &memTarget{}, func(DownloadProgress) {
 			select {
 			case <-started:
 			default:
@@ -583,14 +583,30 @@ func TestDownloadTakesNoLimiterSlot(t *testing.T) {
 	}
 }
 
-func TestDownloadChecksTheLinkBeforeAnything(t *testing.T) {
+// TestDownloadChecksTheLinksHostBeforeAnything: a link this client does not
+// trust (unchecked, or checked by a client of another data centre) gets
+// nothing sent and nothing written.
+func TestDownloadChecksTheLinksHostBeforeAnything(t *testing.T) {
 	content := fileContent(10)
 	client, link, fs := loopbackDownload(t, content, nil, Config{})
-	target := heldTarget(content, 5)
-	_, err := client.Download(context.Background(), strings.Replace(link, "Data_001.zip", "..%2Fescape.zip", 1), target, nil)
-	var linkErr *DownloadLinkError
-	if !errors.As(err, &linkErr) || len(fs.requests()) != 0 || target.Len() != 5 || target.resets != 0 {
-		t.Fatalf("got %v, %d requests, target %d bytes", err, len(fs.requests()), target.Len())
+	zohoLink, err := ParseDownloadLink(zohoLinkBase + "Data_001.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []DownloadLink{{}, zohoLink} {
+		target := heldTarget(content, 5)
+		_, err := client.Download(context.Background(), bad, target, nil)
+		var linkErr *DownloadLinkError
+		var hostErr *DownloadHostError
+		if !errors.As(err, &linkErr) && !errors.As(err, &hostErr) {
+			t.Errorf("%+v: got %T %v", bad, err, err)
+		}
+		if target.Len() != 5 || target.resets != 0 {
+			t.Errorf("%+v: target holds %d bytes after %d resets", bad, target.Len(), target.resets)
+		}
+	}
+	if len(fs.requests()) != 0 || link.URL == nil {
+		t.Errorf("%d requests", len(fs.requests()))
 	}
 }
 
