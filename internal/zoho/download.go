@@ -221,97 +221,23 @@ type download struct {
 	target    DownloadTarget
 	progress  func(DownloadProgress)
 	result    DownloadResult
-	// failures counts the transient failures since the last progress.
-	failures int
-	// refreshed is set once the token was replaced since the last progress.
-	refreshed bool
 }
 
-// downloadStep is what one attempt came to.
-type downloadStep struct {
-	done bool
-	// err is the failure; with retry set, a transient one.
-	err   error
-	retry bool
-	// free retries do not count against MaxRetries and do not wait (a
-	// replaced token).
-	free bool
-	// progressed is set when the attempt wrote bytes to the target.
-	progressed bool
-	reason     string
-	retryAfter time.Duration
-}
-
-// run makes attempts until the file is complete, a failure is permanent,
-// the retries are used up, or ctx ends.
+// run makes attempts through the client's retry loop, whose count of
+// failures in a row starts anew after each attempt that wrote bytes.
 func (d *download) run(ctx context.Context) error {
-	for {
-		s := d.attempt(ctx)
-		switch {
-		case s.done:
-			return nil
-		case ctx.Err() != nil:
-			// Whatever the attempt's error, ctx ending caused it.
-			return d.stopped(ctx, nil)
-		case !s.retry:
-			return s.err
-		case s.free:
-			continue
-		}
-		if s.progressed {
-			d.failures, d.refreshed = 0, false
-		}
-		d.failures++
-		if d.client.retry.MaxRetries == 0 {
-			return s.err
-		}
-		if d.failures > d.client.retry.MaxRetries {
-			return &RetryError{Operation: d.operation, Attempts: d.result.Attempts, Last: s.err}
-		}
-		if err := d.wait(ctx, s); err != nil {
-			return err
-		}
+	state := &retryState{operation: d.operation, scope: retryTransient, logMsg: "Resuming Zoho backup download"}
+	state.logFields = func(fields map[string]any) {
+		fields["link"], fields["held_bytes"], fields["failures"] = d.result.Link.RedactedURL, d.target.Size(), state.failures
 	}
+	_, err := d.client.retryLoop(ctx, state, d.attempt)
+	return err
 }
 
-// stopped is the error of a download that ctx ended.
-func (d *download) stopped(ctx context.Context, last error) error {
-	if last == nil || errors.Is(last, context.Canceled) || errors.Is(last, context.DeadlineExceeded) {
-		last = fmt.Errorf("%s: interrupted with %d bytes held", d.operation, d.target.Size())
-	}
-	return &RetryError{Operation: d.operation, Attempts: d.result.Attempts, Last: last, Stopped: ctx.Err()}
-}
-
-// wait logs the resumption and waits the retry policy's backoff, unless
-// ctx ends first or its deadline comes before the wait would end.
-func (d *download) wait(ctx context.Context, s downloadStep) error {
-	wait := d.client.retry.backoff(d.failures, s.retryAfter)
-	d.client.logf(ctx, "Resuming Zoho backup download", map[string]any{
-		"operation":   d.operation,
-		"link":        d.result.Link.RedactedURL,
-		"held_bytes":  d.target.Size(),
-		"failures":    d.failures,
-		"max_retries": d.client.retry.MaxRetries,
-		"reason":      s.reason,
-		"wait":        wait.String(),
-	})
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-		return &RetryError{Operation: d.operation, Attempts: d.result.Attempts, Last: s.err, Stopped: context.DeadlineExceeded, RetryAfter: s.retryAfter}
-	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return d.stopped(ctx, s.err)
-	case <-timer.C:
-		return nil
-	}
-}
-
-// attempt sends one request (following allowed redirects) and handles its
-// answer, under a stall watchdog that cancels the attempt when no byte
-// arrives for the request timeout.
-func (d *download) attempt(ctx context.Context) downloadStep {
+// attempt sends one request (under the replaced-token rule, following
+// allowed redirects) and handles its answer, under a stall watchdog that
+// cancels the attempt when no byte arrives for the request timeout.
+func (d *download) attempt(ctx context.Context) attemptOutcome {
 	attemptCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	watchdog := startWatchdog(d.client.requestTimeout, func() {
@@ -319,13 +245,35 @@ func (d *download) attempt(ctx context.Context) downloadStep {
 	})
 	defer watchdog.stop()
 	ask := d.resumePoint()
-	resp, token, err := d.send(attemptCtx, ask)
-	if err != nil {
-		return d.sendFailure(attemptCtx, err)
+	resp, err := d.client.sendWithCurrentToken(attemptCtx, d.operation, func(ctx context.Context) (*response, error) {
+		return d.sendOnce(ctx, ask)
+	})
+	var outcome attemptOutcome
+	switch {
+	case err != nil:
+		outcome = d.sendFailure(attemptCtx, err)
+	case resp.file == nil:
+		outcome = d.errorAnswer(resp)
+	default:
+		defer resp.file.Body.Close()
+		watchdog.reset()
+		outcome = d.answer(attemptCtx, resp.file, ask.from, watchdog)
 	}
-	defer resp.Body.Close()
-	watchdog.reset()
-	return d.answer(attemptCtx, resp, token, ask.from, watchdog)
+	if outcome.failed && ctx.Err() != nil {
+		outcome.err = fmt.Errorf("%s: interrupted with %d bytes held", d.operation, d.target.Size())
+	}
+	return outcome
+}
+
+// fileDone, permanent and transient are what an attempt comes to.
+func fileDone() attemptOutcome { return attemptOutcome{} }
+
+func permanent(err error) attemptOutcome {
+	return attemptOutcome{err: err, failed: true, fail: failure{reason: "permanent"}}
+}
+
+func transient(err error, reason string, progressed bool) attemptOutcome {
+	return attemptOutcome{err: err, failed: true, fail: failure{transient: true, reason: reason}, progressed: progressed}
 }
 
 // rangeAsk is what a request asks for: the bytes from from on, if the file
@@ -352,7 +300,7 @@ func (d *download) resumePoint() rangeAsk {
 
 // answer handles an answer by its status; from is the byte the request
 // asked to start at.
-func (d *download) answer(ctx context.Context, resp *http.Response, token string, from int64, watchdog *watchdog) downloadStep {
+func (d *download) answer(ctx context.Context, resp *http.Response, from int64, watchdog *watchdog) attemptOutcome {
 	switch resp.StatusCode {
 	case http.StatusOK:
 		return d.whole(ctx, resp, watchdog)
@@ -361,21 +309,22 @@ func (d *download) answer(ctx context.Context, resp *http.Response, token string
 	case http.StatusRequestedRangeNotSatisfiable:
 		return d.unsatisfiable(resp, from)
 	}
-	return d.errorAnswer(ctx, resp, token)
+	// Only these statuses are handed over open (sendOnce).
+	return permanent(fmt.Errorf("%s: HTTP %d handed over as a file", d.operation, resp.StatusCode))
 }
 
 // whole streams a 200 answer, the whole file, into the emptied target,
 // once its Content-Length says how large the file is.
-func (d *download) whole(ctx context.Context, resp *http.Response, watchdog *watchdog) downloadStep {
+func (d *download) whole(ctx context.Context, resp *http.Response, watchdog *watchdog) attemptOutcome {
 	total := resp.ContentLength
 	switch {
 	case total < 0:
-		return downloadStep{err: d.sizeUnknown(resp.StatusCode, "it has no Content-Length")}
+		return permanent(d.sizeUnknown(resp.StatusCode, "it has no Content-Length"))
 	case total > MaxDownloadBytes:
-		return downloadStep{err: d.tooLarge(fmt.Sprintf("the server announces %d bytes", total))}
+		return permanent(d.tooLarge(fmt.Sprintf("the server announces %d bytes", total)))
 	}
 	if err := d.reset(validatorOf(resp.Header)); err != nil {
-		return downloadStep{err: err}
+		return permanent(err)
 	}
 	return d.stream(ctx, resp, 0, total, total, watchdog)
 }
@@ -383,15 +332,15 @@ func (d *download) whole(ctx context.Context, resp *http.Response, watchdog *wat
 // partial streams a 206 answer once its Content-Range continues the bytes
 // asked for (from) within a file of known size, and its validator is the
 // one the held bytes were started with.
-func (d *download) partial(ctx context.Context, resp *http.Response, from int64, watchdog *watchdog) downloadStep {
+func (d *download) partial(ctx context.Context, resp *http.Response, from int64, watchdog *watchdog) attemptOutcome {
 	header := resp.Header.Get("Content-Range")
 	quoted := serverText(header, maxCodeBytes)
 	cr, verdict := parseContentRange(header)
 	switch verdict {
 	case rangeTooLarge:
-		return downloadStep{err: d.refuse(resp.StatusCode, fmt.Sprintf("its Content-Range %q names bytes past the %d a file may have; nothing of it was kept", quoted, MaxDownloadBytes))}
+		return permanent(d.refuse(resp.StatusCode, fmt.Sprintf("its Content-Range %q names bytes past the %d a file may have; nothing of it was kept", quoted, MaxDownloadBytes)))
 	case rangeSizeUnknown:
-		return downloadStep{err: d.sizeUnknown(resp.StatusCode, fmt.Sprintf("its Content-Range %q gives no total size", quoted))}
+		return permanent(d.sizeUnknown(resp.StatusCode, fmt.Sprintf("its Content-Range %q gives no total size", quoted)))
 	}
 	problem := ""
 	switch {
@@ -409,7 +358,7 @@ func (d *download) partial(ctx context.Context, resp *http.Response, from int64,
 	}
 	if from == 0 {
 		if err := d.reset(validatorOf(resp.Header)); err != nil {
-			return downloadStep{err: err}
+			return permanent(err)
 		}
 	}
 	d.result.Resumed = d.result.Resumed || from > 0
@@ -418,13 +367,13 @@ func (d *download) partial(ctx context.Context, resp *http.Response, from int64,
 
 // unsatisfiable handles a 416: complete when Zoho says the file has exactly
 // the bytes asked to start at, else a restart from zero.
-func (d *download) unsatisfiable(resp *http.Response, from int64) downloadStep {
+func (d *download) unsatisfiable(resp *http.Response, from int64) attemptOutcome {
 	header := resp.Header.Get("Content-Range")
 	complete, ok := parseUnsatisfiedRange(header)
 	if ok && from > 0 && complete == from {
 		d.result.Size, d.result.AlreadyComplete, d.result.Resumed = from, true, true
 		d.report(from, from)
-		return downloadStep{done: true}
+		return fileDone()
 	}
 	problem := fmt.Sprintf("Range bytes=%d- is not satisfiable, and its Content-Range %q does not say the file has exactly the %d bytes held", from, serverText(header, maxCodeBytes), from)
 	return d.restart(resp.StatusCode, from, problem)
@@ -434,15 +383,15 @@ func (d *download) unsatisfiable(resp *http.Response, from int64) downloadStep {
 // it, so the next attempt fetches the file from zero; counted as a retry.
 // An answer that does not fit a request for the whole file (from 0) is
 // simply wrong: a permanent failure.
-func (d *download) restart(status int, from int64, problem string) downloadStep {
+func (d *download) restart(status int, from int64, problem string) attemptOutcome {
 	answerErr := d.refuse(status, problem)
 	if from == 0 {
-		return downloadStep{err: answerErr}
+		return permanent(answerErr)
 	}
 	if err := d.reset(""); err != nil {
-		return downloadStep{err: err}
+		return permanent(err)
 	}
-	return downloadStep{err: answerErr, retry: true, reason: fmt.Sprintf("HTTP %d that does not fit the %d bytes held; fetching the file from zero", status, from)}
+	return transient(answerErr, fmt.Sprintf("HTTP %d that does not fit the %d bytes held; fetching the file from zero", status, from), false)
 }
 
 // reset empties the target and records validator.
@@ -470,69 +419,48 @@ func (d *download) sizeUnknown(status int, why string) *DownloadAnswerError {
 }
 
 // errorAnswer handles an answer that is not the file: a transient failure
-// to retry, a token to replace, or a typed error.
-func (d *download) errorAnswer(ctx context.Context, resp *http.Response, token string) downloadStep {
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
-	if err != nil {
-		return d.sendFailure(ctx, err)
-	}
-	answer := &response{status: resp.StatusCode, header: resp.Header, body: body, token: token}
+// to retry, or a typed error.
+func (d *download) errorAnswer(answer *response) attemptOutcome {
 	if fail, transient := classifyResponse(answer, time.Now()); transient {
-		return downloadStep{err: apiError(d.operation, answer), retry: true, reason: fail.reason, retryAfter: fail.retryAfter}
+		return attemptOutcome{err: apiError(d.operation, answer), failed: true, fail: fail}
 	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return downloadStep{err: &DownloadAnswerError{Operation: d.operation, HTTPStatus: resp.StatusCode, Problem: "a download answers 200 with the file, or 206 with the rest of it"}}
+	if answer.status >= 200 && answer.status < 300 {
+		return permanent(d.refuse(answer.status, "a download answers 200 with the file, or 206 with the rest of it"))
 	}
 	apiErr := apiError(d.operation, answer)
-	if resp.StatusCode == http.StatusUnauthorized {
-		return d.unauthorized(ctx, apiErr, token)
+	if answer.status == http.StatusUnauthorized && (apiErr.Code == CodeInvalidOAuthScope || apiErr.Code == CodeOAuthScopeMismatch) {
+		return permanent(&DownloadScopeError{APIError: apiErr, Scope: ScopeFilesAll})
 	}
-	return downloadStep{err: apiErr}
-}
-
-// unauthorized handles a 401: a rejected token is replaced once until the
-// next progress; a missing scope names the scope.
-func (d *download) unauthorized(ctx context.Context, apiErr *APIError, token string) downloadStep {
-	switch apiErr.Code {
-	case CodeInvalidOAuthScope, CodeOAuthScopeMismatch:
-		return downloadStep{err: &DownloadScopeError{APIError: apiErr, Scope: ScopeFilesAll}}
-	case CodeInvalidToken:
-		invalidator, canRefresh := d.client.tokens.(tokenInvalidator)
-		if !canRefresh || d.refreshed {
-			return downloadStep{err: apiErr}
-		}
-		invalidator.Invalidate(ctx, token)
-		d.refreshed = true
-		return downloadStep{err: apiErr, retry: true, free: true, reason: "INVALID_TOKEN: token replaced"}
-	}
-	return downloadStep{err: apiErr}
+	return permanent(apiErr)
 }
 
 // sendFailure classifies an error of getting the token, sending the
-// request or reading an error answer, as classifyError does: a refused host,
-// an untrusted certificate or a refused token will not change on a retry. A
-// stall (the watchdog ended the attempt) is transient.
-func (d *download) sendFailure(ctx context.Context, err error) downloadStep {
+// request or reading an error answer, as classifyError does; a stall (the
+// watchdog ended the attempt) is transient.
+func (d *download) sendFailure(ctx context.Context, err error) attemptOutcome {
 	if stall, stalled := stallOf(ctx); stalled {
-		return downloadStep{err: stall, retry: true, reason: "no answer within the request timeout"}
+		return transient(stall, "no answer within the request timeout", false)
 	}
 	fail := classifyError(err)
-	return downloadStep{err: d.wrap(err), retry: fail.transient, reason: fail.reason}
+	if errors.As(err, new(*url.Error)) {
+		err = d.wrap(err)
+	}
+	return attemptOutcome{err: err, failed: true, fail: fail}
 }
 
 // readFailure classifies an error while reading the file's bytes: whatever
 // it is (a reset, a closed connection, a stall), the connection is lost and
 // the download resumes from what the target holds.
-func (d *download) readFailure(ctx context.Context, err error, end, total, got int64) downloadStep {
+func (d *download) readFailure(ctx context.Context, err error, end, total, got int64) attemptOutcome {
 	if stall, stalled := stallOf(ctx); stalled {
-		return downloadStep{err: stall, retry: true, progressed: got > 0, reason: "stalled mid-file"}
+		return transient(stall, "stalled mid-file", got > 0)
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) && total >= 0 {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
 		// net/http's word for a body cut short of its Content-Length.
 		short := &IncompleteBodyError{Operation: d.operation, Held: end, Want: total, Err: err}
-		return downloadStep{err: short, retry: true, progressed: got > 0, reason: short.Error() + ", connection closed"}
+		return transient(short, short.Error()+", connection closed", got > 0)
 	}
-	return downloadStep{err: d.wrap(err), retry: true, progressed: got > 0, reason: "connection lost mid-file: " + rootCause(err)}
+	return transient(d.wrap(err), "connection lost mid-file: "+rootCause(err), got > 0)
 }
 
 // stallOf returns the *StallError that ended the attempt, if one did.

@@ -11,29 +11,48 @@ import (
 	"time"
 )
 
-// send gets a token and sends the GET of what ask names, and follows
-// redirects the allow-list accepts.
-func (d *download) send(ctx context.Context, ask rangeAsk) (*http.Response, string, error) {
-	token, err := d.client.tokens.Token(ctx)
+// sendOnce authorizes and sends the GET of what ask names, following
+// redirects the allow-list accepts. A 200, 206 or 416 is handed over open
+// (response.file); any other answer is read, bounded.
+func (d *download) sendOnce(ctx context.Context, ask rangeAsk) (*response, error) {
+	token, err := d.client.authorize(ctx, d.operation)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: getting an access token: %w", d.operation, err)
-	}
-	if err := CheckHeaderValue(token); err != nil {
-		return nil, "", &TokenNotSendableError{Operation: d.operation, Reason: err.Error()}
+		return nil, err
 	}
 	policy := d.client.downloadPolicy()
 	target := d.result.Link.URL
 	for hops := 0; ; hops++ {
 		resp, err := d.get(ctx, target, token, ask)
-		if err != nil || !isRedirect(resp.StatusCode) {
-			return resp, token, err
+		if err != nil {
+			return nil, err
+		}
+		if !isRedirect(resp.StatusCode) {
+			return d.received(resp, token)
 		}
 		next, err := d.redirect(ctx, policy, target, resp, hops)
 		if err != nil {
-			return nil, token, err
+			return nil, err
 		}
 		target = next
 	}
+}
+
+// received wraps an answer that is not a redirect.
+func (d *download) received(resp *http.Response, token string) (*response, error) {
+	d.client.answered(token, resp.StatusCode)
+	answer := &response{status: resp.StatusCode, header: resp.Header, token: token}
+	switch resp.StatusCode {
+	case http.StatusOK, http.StatusPartialContent, http.StatusRequestedRangeNotSatisfiable:
+		answer.file = resp
+		return answer, nil
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading the HTTP %d answer: %w", d.operation, resp.StatusCode, err)
+	}
+	answer.body = body
+	return answer, nil
 }
 
 // get sends one GET of target with the token. target has passed the
@@ -41,11 +60,11 @@ func (d *download) send(ctx context.Context, ask rangeAsk) (*http.Response, stri
 func (d *download) get(ctx context.Context, target *url.URL, token string, ask rangeAsk) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("building the request: %w", err)
+		return nil, d.wrap(fmt.Errorf("building the request: %w", err))
 	}
 	if req.URL.Host != target.Host {
 		// Never expected: the URL was re-read differently from the one checked.
-		return nil, fmt.Errorf("building the request: its host %q is not the checked host %q", req.URL.Host, target.Host)
+		return nil, d.wrap(fmt.Errorf("building the request: its host %q is not the checked host %q", req.URL.Host, target.Host))
 	}
 	req.Header.Set("Authorization", "Zoho-oauthtoken "+token)
 	// The bytes written must be the bytes served: Go's transparent gzip
@@ -111,7 +130,7 @@ func checkTokenTarget(policy downloadPolicy, u *url.URL, redirect bool) error {
 
 // stream writes a 200 or 206 body, bytes held to bodyEnd of a file of
 // total bytes, into the target, which holds held bytes.
-func (d *download) stream(ctx context.Context, resp *http.Response, held, bodyEnd, total int64, watchdog *watchdog) downloadStep {
+func (d *download) stream(ctx context.Context, resp *http.Response, held, bodyEnd, total int64, watchdog *watchdog) attemptOutcome {
 	d.report(held, total)
 	chunks, release, stop := readAhead(resp.Body)
 	defer stop()
@@ -120,7 +139,7 @@ func (d *download) stream(ctx context.Context, resp *http.Response, held, bodyEn
 		if c.n > 0 {
 			watchdog.reset()
 			if failed := d.write(resp.StatusCode, held, held+got, c.buf[:c.n], bodyEnd, total); failed != nil {
-				return downloadStep{err: failed}
+				return permanent(failed)
 			}
 			got += int64(c.n)
 		}
@@ -133,7 +152,7 @@ func (d *download) stream(ctx context.Context, resp *http.Response, held, bodyEn
 		}
 	}
 	// The reader ends only after handing on the read that ended the body.
-	return downloadStep{err: fmt.Errorf("%s: the body's reader stopped without an answer", d.operation)}
+	return permanent(fmt.Errorf("%s: the body's reader stopped without an answer", d.operation))
 }
 
 // write appends data, which starts at byte at, to the target unless it
@@ -157,16 +176,16 @@ func (d *download) write(status int, start, at int64, data []byte, bodyEnd, tota
 }
 
 // finish checks the body that ended at end against the file's size.
-func (d *download) finish(end, total, got int64) downloadStep {
+func (d *download) finish(end, total, got int64) attemptOutcome {
 	if end < total {
 		short := &IncompleteBodyError{Operation: d.operation, Held: end, Want: total}
-		return downloadStep{err: short, retry: true, progressed: got > 0, reason: short.Error()}
+		return transient(short, short.Error(), got > 0)
 	}
 	if size := d.target.Size(); size != total {
-		return downloadStep{err: fmt.Errorf("%s: the download target holds %d bytes after all %d of the file were written", d.operation, size, total)}
+		return permanent(fmt.Errorf("%s: the download target holds %d bytes after all %d of the file were written", d.operation, size, total))
 	}
 	d.result.Size = total
-	return downloadStep{done: true}
+	return fileDone()
 }
 
 // tooLarge is the error of a file past MaxDownloadBytes.

@@ -377,6 +377,51 @@ func TestDownloadInvalidTokenRefreshesAndResumes(t *testing.T) {
 	}
 }
 
+// TestDownloadResendsAReplacedTokenWithoutARefresh: a download whose token
+// was replaced by another request while it was on the wire is sent again
+// with the current token, as an API call is, and spends no refresh.
+func TestDownloadResendsAReplacedTokenWithoutARefresh(t *testing.T) {
+	content := fileContent(5000)
+	tokens := &replacedTokens{tokens: []string{testToken, otherToken}}
+	var fs *fileServer
+	script := func(n int) fault {
+		if fs.requests()[n].authorization == "Zoho-oauthtoken "+testToken {
+			return fault{status: http.StatusUnauthorized, body: envelopeBody(CodeInvalidToken, "invalid oauth token")}
+		}
+		return fault{}
+	}
+	client, link, server := loopbackDownload(t, content, script, Config{Tokens: tokens, Retry: noRetries})
+	fs = server
+	target := &memTarget{}
+	if _, err := client.Download(context.Background(), link, target, nil); err != nil {
+		t.Fatal(err)
+	}
+	checkContent(t, target, content)
+	if seen := fs.requests(); len(seen) != 2 || seen[1].authorization != "Zoho-oauthtoken "+otherToken || tokens.invalidated.Load() != 0 {
+		t.Errorf("requests %+v, %d invalidations", seen, tokens.invalidated.Load())
+	}
+}
+
+// replacedTokens hands out its first token once, after which another
+// request has replaced it with the second.
+type replacedTokens struct {
+	tokens      []string
+	handedOut   atomic.Int32
+	invalidated atomic.Int32
+}
+
+func (r *replacedTokens) Token(context.Context) (string, error) {
+	return r.tokens[min(int(r.handedOut.Add(1))-1, 1)], nil
+}
+
+func (r *replacedTokens) peekToken() (string, bool) { return r.tokens[1], true }
+
+func (r *replacedTokens) Invalidate(context.Context, string) { r.invalidated.Add(1) }
+
+func (*replacedTokens) tokenAccepted(string) {}
+
+func (*replacedTokens) tokenServed(string) bool { return false }
+
 func TestDownloadInvalidTokenIsReportedWhenItCannotBeReplaced(t *testing.T) {
 	invalid := func(int) fault {
 		return fault{status: http.StatusUnauthorized, body: envelopeBody(CodeInvalidToken, "invalid oauth token")}

@@ -126,6 +126,161 @@ func parseRetryAfter(value string, now time.Time) (time.Duration, bool) {
 	return max(when.Sub(now), 0), true
 }
 
+// retryLoop runs attempt until it succeeds, fails for good, the policy's
+// retries are used up, or ctx ends, waiting the backoff between attempts.
+// MaxRetries bounds the failures in a row: an attempt that made progress
+// (a download's bytes) starts the count anew. A transient failure that
+// outlasts the retries, or that ctx ends, is a *RetryError.
+func (c *Client) retryLoop(ctx context.Context, state *retryState, attempt func(context.Context) attemptOutcome) (*response, error) {
+	for state.attempts = 1; ; state.attempts++ {
+		outcome := attempt(ctx)
+		resp, retry, err := c.decide(ctx, outcome, state)
+		if !retry {
+			return resp, err
+		}
+		if err := c.waitToRetry(ctx, outcome, state); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// attemptOutcome is one attempt, classified. Neither failed nor err: a
+// success, with resp (nil for a download, whose success is its target).
+type attemptOutcome struct {
+	resp *response
+	// err is the attempt's error, or the *APIError of a failed answer.
+	err    error
+	failed bool
+	fail   failure
+	// progressed is set when the attempt moved the operation forward
+	// before it failed.
+	progressed bool
+}
+
+// classifyAttempt classifies what one attempt of an API call returned.
+func classifyAttempt(operation string, resp *response, err error) attemptOutcome {
+	if err != nil {
+		return attemptOutcome{err: err, failed: true, fail: classifyError(err)}
+	}
+	fail, failed := classifyResponse(resp, time.Now())
+	outcome := attemptOutcome{resp: resp, failed: failed, fail: fail}
+	if failed {
+		outcome.err = apiError(operation, resp)
+	}
+	return outcome
+}
+
+// retryState is what the loop carries from one attempt to the next.
+type retryState struct {
+	operation string
+	scope     retryScope
+	attempts  int
+	// failures counts the failures in a row since the last progress.
+	failures int
+	// mayHaveActed is set once an attempt failed in a way Zoho may have
+	// acted on (retryUnprocessed explains which).
+	mayHaveActed bool
+	// previous is the last failure, for when ctx ends the next attempt.
+	previous error
+	// logMsg and logFields, if set, replace the retry log line's message
+	// and add to its fields.
+	logMsg    string
+	logFields func(map[string]any)
+}
+
+// decide says what follows an attempt: return its answer or error to the
+// caller (retry false, with resp or err), stop with a typed *RetryError, or
+// retry (retry true).
+func (c *Client) decide(ctx context.Context, outcome attemptOutcome, state *retryState) (resp *response, retry bool, err error) {
+	if outcome.failed && ctx.Err() != nil {
+		// Ctrl-C or the operation's deadline: stop at once (a success is
+		// still returned: Zoho has acted on it). An attempt cut short
+		// before it got anywhere says nothing; the failure before it, if
+		// any, says why the operation needed retries.
+		last := outcome.err
+		if outcome.resp == nil && !outcome.progressed && state.previous != nil {
+			last = state.previous
+		}
+		return nil, false, &RetryError{Operation: state.operation, Attempts: state.attempts, Last: last, Stopped: ctx.Err()}
+	}
+	retryable := outcome.failed && outcome.fail.transient && (state.scope == retryTransient || outcome.fail.unprocessed)
+	if !retryable || c.retry.MaxRetries == 0 {
+		return returned(outcome, retryable, state)
+	}
+	if outcome.progressed {
+		state.failures = 0
+	}
+	state.failures++
+	if state.failures > c.retry.MaxRetries {
+		return nil, false, &RetryError{Operation: state.operation, Attempts: state.attempts, Last: outcome.err}
+	}
+	state.mayHaveActed = state.mayHaveActed || !outcome.fail.unprocessed
+	state.previous = outcome.err
+	return nil, true, nil
+}
+
+// returned hands an attempt that is not retried to the caller: an answer
+// with how it was obtained, or an error. A transient failure that was not
+// retried because Zoho may have acted on it says so (ErrMayHaveActed): the
+// caller must tell the user to check before sending it again.
+func returned(outcome attemptOutcome, retryable bool, state *retryState) (*response, bool, error) {
+	if outcome.resp != nil {
+		outcome.resp.attempts, outcome.resp.earlierAttemptMayHaveActed = state.attempts, state.mayHaveActed
+		return outcome.resp, false, nil
+	}
+	if outcome.failed && outcome.fail.transient && !retryable {
+		return nil, false, fmt.Errorf("%w (%w)", outcome.err, ErrMayHaveActed)
+	}
+	return nil, false, outcome.err
+}
+
+// waitToRetry logs the retry and waits its backoff. It returns a
+// *RetryError instead when the wait would end past ctx's deadline (at once,
+// saying how long Zoho asked to wait) or ctx ends during it.
+func (c *Client) waitToRetry(ctx context.Context, outcome attemptOutcome, state *retryState) error {
+	wait := c.retry.backoff(state.failures, outcome.fail.retryAfter)
+	msg, fields := "Retrying Zoho API request", map[string]any{
+		"operation":   state.operation,
+		"attempt":     state.attempts,
+		"max_retries": c.retry.MaxRetries,
+		"reason":      outcome.fail.reason,
+		"wait":        wait.String(),
+	}
+	if state.logMsg != "" {
+		msg = state.logMsg
+	}
+	if state.logFields != nil {
+		state.logFields(fields)
+	}
+	c.logf(ctx, msg, fields)
+	stopped := &RetryError{Operation: state.operation, Attempts: state.attempts, Last: outcome.err}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+		stopped.Stopped, stopped.RetryAfter = context.DeadlineExceeded, outcome.fail.retryAfter
+		return stopped
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		stopped.Stopped = ctx.Err()
+		return stopped
+	case <-timer.C:
+		return nil
+	}
+}
+
+// attemptWithTimeout runs one attempt bounded by the request timeout, and
+// names a timeout of the attempt (rather than of the whole operation) as such.
+func (c *Client) attemptWithTimeout(ctx context.Context, operation string, attempt func(context.Context) (*response, error)) (*response, error) {
+	attemptCtx, cancel := context.WithTimeout(ctx, c.requestTimeout)
+	defer cancel()
+	resp, err := attempt(attemptCtx)
+	if err != nil && ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
+		return nil, &AttemptTimeoutError{Operation: operation, Timeout: c.requestTimeout}
+	}
+	return resp, err
+}
+
 // retryScope says which failures of a request may be sent again.
 type retryScope int
 
@@ -353,154 +508,4 @@ func (e *RetryError) Unwrap() []error {
 		return []error{e.Last}
 	}
 	return []error{e.Last, e.Stopped}
-}
-
-// sendWithRetries runs attempt until it succeeds, fails permanently, the
-// retries of the policy are used up, or ctx ends. Each attempt gets its own
-// timeout. A response is returned as is, whatever its status, unless it is a
-// transient failure that could not be retried away; then the error is a
-// *RetryError (or, with retries disabled, the response is returned as is, so
-// the caller reports it like any other answer).
-//
-// Each round is three steps: classifyAttempt says what the attempt was (a
-// success, a permanent answer, a transient failure and whether Zoho can have
-// acted on it); decide says whether to return it, stop with a typed error,
-// or retry; waitToRetry waits out the backoff unless the deadline or a
-// cancellation comes first.
-func (c *Client) sendWithRetries(ctx context.Context, operation string, scope retryScope, attempt func(context.Context) (*response, error)) (*response, error) {
-	state := retryState{operation: operation, scope: scope}
-	for state.attempts = 1; ; state.attempts++ {
-		resp, err := c.attemptWithTimeout(ctx, operation, attempt)
-		outcome := classifyAttempt(operation, resp, err)
-		resp, retry, err := c.decide(ctx, outcome, &state)
-		if !retry {
-			return resp, err
-		}
-		if err := c.waitToRetry(ctx, outcome, &state); err != nil {
-			return nil, err
-		}
-	}
-}
-
-// attemptOutcome is one attempt, classified.
-type attemptOutcome struct {
-	resp *response
-	// err is the attempt's error, or the *APIError of a failed answer.
-	err    error
-	failed bool
-	fail   failure
-}
-
-// classifyAttempt classifies what one attempt returned.
-func classifyAttempt(operation string, resp *response, err error) attemptOutcome {
-	if err != nil {
-		return attemptOutcome{err: err, failed: true, fail: classifyError(err)}
-	}
-	fail, failed := classifyResponse(resp, time.Now())
-	outcome := attemptOutcome{resp: resp, failed: failed, fail: fail}
-	if failed {
-		outcome.err = apiError(operation, resp)
-	}
-	return outcome
-}
-
-// retryState is what the loop carries from one attempt to the next.
-type retryState struct {
-	operation string
-	scope     retryScope
-	attempts  int
-	// mayHaveActed is set once an attempt failed in a way Zoho may have
-	// acted on (retry.go's retryUnprocessed explains which).
-	mayHaveActed bool
-	// previous is the last failure, for when ctx ends the next attempt.
-	previous error
-}
-
-// decide says what follows an attempt: return its answer or error to the
-// caller (retry false, with resp or err), stop with a typed *RetryError, or
-// retry (retry true).
-func (c *Client) decide(ctx context.Context, outcome attemptOutcome, state *retryState) (resp *response, retry bool, err error) {
-	if outcome.failed && ctx.Err() != nil {
-		// Ctrl-C or the operation's deadline: stop at once. (An answer
-		// that is a success is still returned: Zoho has acted on it.) An
-		// attempt cut short says nothing about Zoho; the one before it, if
-		// any, says why the operation needed retries.
-		last := outcome.err
-		if outcome.resp == nil && state.previous != nil {
-			last = state.previous
-		}
-		return nil, false, &RetryError{Operation: state.operation, Attempts: state.attempts, Last: last, Stopped: ctx.Err()}
-	}
-	retryable := outcome.failed && outcome.fail.transient && (state.scope == retryTransient || outcome.fail.unprocessed)
-	if !retryable || c.retry.MaxRetries == 0 {
-		return returned(outcome, retryable, state)
-	}
-	if state.attempts > c.retry.MaxRetries {
-		return nil, false, &RetryError{Operation: state.operation, Attempts: state.attempts, Last: outcome.err}
-	}
-	state.mayHaveActed = state.mayHaveActed || !outcome.fail.unprocessed
-	state.previous = outcome.err
-	return nil, true, nil
-}
-
-// returned hands an attempt that is not retried to the caller: an answer
-// with how it was obtained, or an error. A transient failure that was not
-// retried because Zoho may have acted on it says so (ErrMayHaveActed): the
-// caller must tell the user to check before sending it again.
-func returned(outcome attemptOutcome, retryable bool, state *retryState) (*response, bool, error) {
-	if outcome.resp != nil {
-		outcome.resp.attempts, outcome.resp.earlierAttemptMayHaveActed = state.attempts, state.mayHaveActed
-		return outcome.resp, false, nil
-	}
-	if outcome.failed && outcome.fail.transient && !retryable {
-		return nil, false, fmt.Errorf("%w (%w)", outcome.err, ErrMayHaveActed)
-	}
-	return nil, false, outcome.err
-}
-
-// waitToRetry logs the retry and waits its backoff. It returns a
-// *RetryError instead when the wait would end past ctx's deadline (at once,
-// rather than sleep for nothing, saying how long Zoho asked to wait) or ctx
-// ends during it.
-func (c *Client) waitToRetry(ctx context.Context, outcome attemptOutcome, state *retryState) error {
-	wait := c.retry.backoff(state.attempts, outcome.fail.retryAfter)
-	c.logf(ctx, "Retrying Zoho API request", map[string]any{
-		"operation":   state.operation,
-		"attempt":     state.attempts,
-		"max_retries": c.retry.MaxRetries,
-		"reason":      outcome.fail.reason,
-		"wait":        wait.String(),
-	})
-	stopped := &RetryError{Operation: state.operation, Attempts: state.attempts, Last: outcome.err}
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-		stopped.Stopped, stopped.RetryAfter = context.DeadlineExceeded, outcome.fail.retryAfter
-		return stopped
-	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		stopped.Stopped = ctx.Err()
-		return stopped
-	case <-timer.C:
-		return nil
-	}
-}
-
-// attemptWithTimeout runs one attempt bounded by the request timeout, and
-// names a timeout of the attempt (rather than of the whole operation) as such.
-func (c *Client) attemptWithTimeout(ctx context.Context, operation string, attempt func(context.Context) (*response, error)) (*response, error) {
-	attemptCtx, cancel := context.WithTimeout(ctx, c.requestTimeout)
-	defer cancel()
-	resp, err := attempt(attemptCtx)
-	if err != nil && ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
-		return nil, &AttemptTimeoutError{Operation: operation, Timeout: c.requestTimeout}
-	}
-	return resp, err
-}
-
-func (c *Client) logf(ctx context.Context, msg string, fields map[string]any) {
-	if c.logHook != nil {
-		c.logHook(ctx, msg, fields)
-	}
 }
