@@ -9,9 +9,7 @@ import (
 	"time"
 )
 
-// maxResponseBytes bounds how much of a response body the client reads. The
-// backup API's largest answer is a history page of 200 entries (about 80 KiB);
-// anything far beyond that is not a Zoho answer and must not exhaust memory.
+// maxResponseBytes bounds a body read; the largest answer is about 80 KiB.
 const maxResponseBytes = 1 << 20
 
 // TokenSource supplies the access token sent with each request.
@@ -30,31 +28,20 @@ func (t StaticToken) Token(context.Context) (string, error) {
 	return string(t), nil
 }
 
-// Config holds what a Client needs. APIDomain and APIVersion are validated by
-// NewClient; empty values take the defaults.
+// Config holds what a Client needs; empty values take the defaults.
 type Config struct {
 	APIDomain  string
 	APIVersion string
 	Tokens     TokenSource
-	// HTTPClient is shared by every request of the client, so connections are
-	// kept alive across resources. Nil means a new client with NewHTTPClient.
+	// HTTPClient is shared by every request; nil means NewHTTPClient.
 	HTTPClient *http.Client
-	// UserAgent names the caller, e.g. "terraform-provider-zohocrm/0.1.0".
-	UserAgent string
-	// Retry is the retry policy; nil means DefaultRetryPolicy.
-	Retry *RetryPolicy
-	// RequestTimeout bounds each attempt of a request, from sending it to
-	// reading the whole answer; 0 means DefaultRequestTimeout. The caller's
-	// context bounds the whole operation, retries included.
+	UserAgent  string
+	Retry      *RetryPolicy // nil means DefaultRetryPolicy
+	// RequestTimeout bounds each attempt (a download's stall); 0: default.
 	RequestTimeout time.Duration
-	// MaxConcurrentRequests is the most API calls the client has in flight
-	// at once (limiter.go); 0 means DefaultMaxConcurrentRequests. It adapts
-	// downward when Zoho answers 429.
+	// MaxConcurrentRequests bounds the API calls in flight; 0: default.
 	MaxConcurrentRequests int
-	// Logf, if set, receives the client's log lines (such as each retry and
-	// its reason). The client has no logger of its own: the provider wires
-	// this to terraform-plugin-log, which masks secrets.
-	Logf func(ctx context.Context, msg string, fields map[string]any)
+	Logf                  func(ctx context.Context, msg string, fields map[string]any)
 }
 
 // Client calls the Zoho CRM bulk backup API. It is safe for concurrent use.
@@ -117,13 +104,8 @@ func NewClient(cfg Config) (*Client, error) {
 	}, nil
 }
 
-// NewHTTPClient returns the HTTP client a provider instance shares across all
-// its requests: its own transport (so no other code's settings leak in) with
-// keep-alive, and no redirects followed. Zoho's API never redirects; a
-// redirect means a misconfigured domain or a proxy, and following it could
-// hand the access token to another host. It has no client-wide Timeout: each
-// attempt is bounded by Config.RequestTimeout through its context, and a
-// fixed Timeout here would silently cap a longer request_timeout.
+// NewHTTPClient returns the HTTP client a provider instance shares: its own
+// transport with keep-alive, no redirects followed, no client-wide timeout.
 func NewHTTPClient() *http.Client {
 	transport := http.DefaultTransport.(*http.Transport).Clone() //nolint:forcetypeassert // net/http declares DefaultTransport as a *Transport.
 	transport.MaxIdleConnsPerHost = 32
@@ -140,22 +122,15 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
-	// token is the access token the request carried, kept only so that
-	// errors can redact it from anything they quote.
-	token string
-	// attempts is how many times the request was sent (retry.go).
-	attempts int
-	// earlierAttemptMayHaveActed is set when an earlier attempt failed in a
-	// way Zoho may nonetheless have processed (retry.go).
+	// token is the token sent, to redact from errors.
+	token                      string
+	attempts                   int
 	earlierAttemptMayHaveActed bool
-	// file is a download's answer with the file's bytes (200, 206, 416),
-	// its body still open to stream; body is then empty.
+	// file is a download's 200, 206 or 416, its body open to stream.
 	file *http.Response
 }
 
-// do sends an API request: retry.go's loop makes attempts, each bounded
-// by the request timeout, and each attempt is sent (send.go) under the
-// replaced-token rule.
+// do sends an API request through retryLoop and sendWithCurrentToken.
 func (c *Client) do(ctx context.Context, operation, method, path string, query url.Values, body []byte) (*response, error) {
 	send := func(ctx context.Context) (*response, error) {
 		return c.sendOnce(ctx, operation, method, path, query, body)
@@ -175,14 +150,10 @@ func (c *Client) logf(ctx context.Context, msg string, fields map[string]any) {
 	}
 }
 
-// refusedLocationHeader carries a redirect's Location past net/http.
 const refusedLocationHeader = "X-Zohocrm-Refused-Location"
 
-// withRedirectsRefused returns a copy of hc (sharing its transport, so
-// connections are still reused) that hands every redirect back as a plain
-// response. CheckRedirect alone is not enough: http.Client parses the
-// Location header before consulting it, and fails the whole request on a
-// malformed one without saying what the server answered.
+// withRedirectsRefused returns a copy of hc, sharing its transport, that
+// hands every redirect back as a plain response.
 func withRedirectsRefused(hc *http.Client) *http.Client {
 	refusing := *hc
 	base := hc.Transport
@@ -195,8 +166,7 @@ func withRedirectsRefused(hc *http.Client) *http.Client {
 
 type redirectRefusingTransport struct{ base http.RoundTripper }
 
-// RoundTrip moves a redirect's Location aside: http.Client does not follow a
-// 3xx without one, so the caller sees the redirect itself.
+// RoundTrip moves a redirect's Location aside: http.Client will not follow.
 func (t redirectRefusingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
 	if err == nil && resp.StatusCode >= 300 && resp.StatusCode < 400 {

@@ -10,53 +10,31 @@ import (
 	"time"
 )
 
-// Downloading a backup file (GET {download-domain}/v2/crm/{zgid}/backup/{job-id}/{file-name},
-// https://www.zoho.com/crm/developer/docs/api/v8/download-backup.html, scope
-// ZohoFiles.files.ALL). Zoho splits a backup into ZIP files of up to 1 GB, so
-// a download streams from the socket into the caller's DownloadTarget (which
-// hashes in the same pass), resumes with Range after a dropped connection,
-// and is bounded by a stall timeout rather than a whole-request timeout.
-//
-// Downloads do not take the concurrency limiter's slots (limiter.go). The
-// limiter models Zoho's limit on concurrent CRM API calls, which Zoho
-// counts on the API domain; the files are served by a separate download
-// host. And a slot held for the minutes a 1 GB file takes would starve
-// the API calls the limit exists for (with the Free edition's 5 slots,
-// five downloads would stop every plan).
+// Downloading a backup file, resumed and checked: docs/design/download.md.
 
 // ScopeFilesAll is the OAuth scope Zoho documents for downloading backup files.
 const ScopeFilesAll = "ZohoFiles.files.ALL"
 
-// CodeInvalidOAuthScope is the code Zoho's download page documents for a
-// token without ScopeFilesAll; the CRM API says OAUTH_SCOPE_MISMATCH.
+// CodeInvalidOAuthScope is the download host's code for a missing scope.
 const CodeInvalidOAuthScope = "INVALID_OAUTHSCOPE"
 
-// MaxDownloadBytes bounds the size of one file the client accepts: Zoho
-// documents files of at most 1 GB, and a server announcing (or sending)
-// more than four times that is not serving a backup; following it would
-// fill the disk.
+// MaxDownloadBytes bounds one file: four times the 1 GB Zoho documents.
 const MaxDownloadBytes int64 = 4 << 30
 
 // maxDownloadRedirects bounds the redirects one request follows.
 const maxDownloadRedirects = 5
 
-// downloadBufferBytes is each read buffer of a download (readAhead holds
-// readAheadBuffers of them): large reads keep system calls few at line
-// rate, and they are the only memory a download holds whatever the file's
-// size.
+// downloadBufferBytes is each of readAhead's buffers.
 const downloadBufferBytes = 256 << 10
 
-// maxErrorBodyBytes bounds what is read of an answer that is not the file.
+// maxErrorBodyBytes bounds what is read of an answer not the file.
 const maxErrorBodyBytes = 64 << 10
 
-// DownloadTarget receives a file's bytes. The caller owns it: typically a
-// .part file that hashes what is written.
+// DownloadTarget receives a file's bytes, typically a hashing .part file.
 type DownloadTarget interface {
 	io.Writer
-	// Size is how many bytes the target holds (a .part file's length).
 	Size() int64
-	// Validator is the strong ETag, else the Last-Modified, of the answer
-	// the held bytes were started with; "" when none was recorded.
+	// Validator is the one recorded when the held bytes were started, or "".
 	Validator() string
 	// Reset discards everything held and records validator ("" for none).
 	Reset(validator string) error
@@ -64,45 +42,30 @@ type DownloadTarget interface {
 
 // DownloadProgress is reported as bytes arrive; the caller throttles.
 type DownloadProgress struct {
-	// Written is how many bytes the target holds.
-	Written int64
-	// Total is the file's size, or -1 while the server has not said.
-	Total int64
+	Written int64 // bytes the target holds
+	Total   int64 // the file's size
 }
 
-// DownloadResult is what a download did. It is returned with an error too,
-// saying how far the download got.
+// DownloadResult is what a download did, returned with an error too.
 type DownloadResult struct {
-	// Link is the checked link (its URL may carry a credential in its query:
-	// store Link.RedactedURL).
-	Link DownloadLink
-	// Size is the file's total size, once complete.
-	Size int64
-	// HeldAtStart is what the target held when the call began.
+	Link        DownloadLink
+	Size        int64 // the file's size, once complete
 	HeldAtStart int64
-	// Fetched is the bytes of file content received in this call, over all
-	// attempts (answers that are not the file are not counted).
+	// Fetched is the file's bytes received in this call, over all attempts.
 	Fetched int64
-	// Attempts is how many requests were sent (redirects and the resend
-	// after a token refresh included).
+	// Attempts is the requests sent, redirects and token resends included.
 	Attempts int
-	// Resumed is set when the server honoured a Range request: bytes the
-	// target held were kept.
+	// Resumed: held bytes were kept (a 206, or a 416 naming their size).
 	Resumed bool
-	// Restarted is set when the target's bytes were discarded and the file
-	// fetched from zero: the server answered a Range request with the whole
-	// file, or with a range that did not fit what the target held.
+	// Restarted: held bytes were discarded and the file fetched from zero.
 	Restarted bool
-	// AlreadyComplete is set when the target held the whole file already
-	// (Zoho answered 416 with the size the target holds): nothing was fetched.
+	// AlreadyComplete: a 416 named the size held; nothing was fetched.
 	AlreadyComplete bool
 }
 
-// DownloadScopeError is Zoho refusing the download because the token lacks
-// the scope of the download host (INVALID_OAUTHSCOPE or OAUTH_SCOPE_MISMATCH).
+// DownloadScopeError is a download refused for the token's scopes.
 type DownloadScopeError struct {
 	*APIError
-	// Scope is the scope the Self Client needs: ScopeFilesAll.
 	Scope string
 }
 
@@ -112,41 +75,29 @@ func (e *DownloadScopeError) Error() string {
 
 func (e *DownloadScopeError) Unwrap() error { return e.APIError }
 
-// DownloadAnswerError is an answer of the download host that cannot be the
-// file asked for (a Content-Range that does not fit, more bytes than
-// announced, a status that is no answer to a GET of a file).
+// DownloadAnswerError is an answer that cannot be the file asked for, or
+// whose size is unknown or past MaxDownloadBytes.
 type DownloadAnswerError struct {
-	Operation  string
-	HTTPStatus int
-	// Problem says what is wrong, quoting server text redacted and bounded.
-	Problem string
+	Operation, Problem string
+	HTTPStatus         int
 }
 
 func (e *DownloadAnswerError) Error() string {
 	return fmt.Sprintf("%s: HTTP %d answer refused: %s", e.Operation, e.HTTPStatus, e.Problem)
 }
 
-// StallError is an attempt that received no byte for the stall timeout
-// (Config.RequestTimeout): the connection is given up and the download
-// resumed from what the target holds.
-type StallError struct {
-	Operation string
-	Timeout   time.Duration
-}
+// StallError is a download's attempt timeout: no byte for RequestTimeout.
+type StallError AttemptTimeoutError
 
 func (e *StallError) Error() string {
 	return fmt.Sprintf("%s: no data received for %s (the request timeout)", e.Operation, e.Timeout)
 }
 
-// IncompleteBodyError is an answer whose body ended before the size it
-// announced (Content-Length or Content-Range), cleanly or with the
-// connection closed: a transient failure, resumed.
+// IncompleteBodyError is a body that ended before the size announced.
 type IncompleteBodyError struct {
-	Operation string
-	// Held is what the target holds; Want is the size the answer promised.
+	Operation  string
 	Held, Want int64
-	// Err is how the body ended (io.ErrUnexpectedEOF when the connection
-	// closed), or nil when the answer was complete but shorter than the file.
+	// Err is io.ErrUnexpectedEOF for a closed connection, nil for a short range.
 	Err error
 }
 
@@ -156,45 +107,16 @@ func (e *IncompleteBodyError) Error() string {
 
 func (e *IncompleteBodyError) Unwrap() error { return e.Err }
 
-// Download fetches the file link names into target and returns once the
-// target holds the whole file. link must come from CheckDownloadLink; its
-// host is checked again (a link whose host this client does not trust is a
-// *DownloadHostError, and nothing is sent). Then:
-//   - When the target holds bytes, the request asks for the rest
-//     (Range: bytes=N-). A 206 must carry a Content-Range starting at N; one
-//     that does not (or does not parse) discards the target and restarts
-//     from zero, counted as a retry, since the bytes held cannot be matched
-//     to the file served. A 200 is the whole file: the target is discarded
-//     and the body written from zero in the same request. A 416 whose
-//     Content-Range says the file has exactly N bytes means the target is
-//     complete; any other 416 restarts from zero, counted as a retry.
-//   - The body is streamed into the target through a few fixed buffers,
-//     read ahead while the target writes (readAhead). A
-//     body shorter than its Content-Length or Content-Range, a dropped
-//     connection, no byte for Config.RequestTimeout (a stall, not a limit on
-//     the whole file), a 429 or a 5xx are transient: the download resumes
-//     from what the target holds, after the retry policy's backoff.
-//     RetryPolicy.MaxRetries bounds the failures in a row without a byte
-//     received: a failure after progress starts the count anew, so a long
-//     file survives any number of drops that each bring bytes (the
-//     caller's ctx bounds the whole). MaxRetries 0 disables resuming within
-//     a call (the target keeps what it holds, and the next call resumes).
-//   - 401 INVALID_TOKEN drops the token (a token source with Invalidate,
-//     refresh mode) and sends again with a new one, once until the next
-//     progress. INVALID_OAUTHSCOPE or OAUTH_SCOPE_MISMATCH is a
-//     *DownloadScopeError naming ScopeFilesAll; any other error answer is an
-//     *APIError with its status, code and message, redacted and bounded.
-//   - A redirect is followed only to a host the allow-list accepts (the
-//     token goes with it, as the host may receive it), at most
-//     maxDownloadRedirects times; a redirect elsewhere is a
-//     *DownloadHostError naming the host, and nothing is sent to it.
-//   - ctx ending (Ctrl-C, the caller's timeout) stops the download at once:
-//     the error is a *RetryError wrapping ctx's error, and the target keeps
-//     what it holds.
-//
-// Transient failures that outlast the retries are a *RetryError wrapping the
-// last one (a *StallError, an *IncompleteBodyError, an *APIError or a
-// transport error). progress, if not nil, is called after each write.
+// Download fetches the file link names into target, resuming what it holds
+// (If-Range with its validator), and returns once it holds the whole file.
+// link comes from CheckDownloadLink; its host is checked again, and nothing
+// is sent to a host the client does not trust (*DownloadHostError). An
+// answer without a known size is a *DownloadAnswerError, never retried.
+// Transient failures resume after the retry policy's backoff; MaxRetries
+// bounds those in a row without progress. The error is then a *RetryError,
+// as when ctx ends; the target keeps what it holds. A 416 naming the size
+// held is AlreadyComplete: the caller must still check the bytes held.
+// progress, if not nil, is called after each write.
 func (c *Client) Download(ctx context.Context, link DownloadLink, target DownloadTarget, progress func(DownloadProgress)) (DownloadResult, error) {
 	if link.URL == nil {
 		return DownloadResult{}, &DownloadLinkError{Problem: "it was not checked (CheckDownloadLink)"}
@@ -214,7 +136,6 @@ func (c *Client) Download(ctx context.Context, link DownloadLink, target Downloa
 	return d.result, err
 }
 
-// download is one call of Download.
 type download struct {
 	client    *Client
 	operation string
@@ -223,8 +144,6 @@ type download struct {
 	result    DownloadResult
 }
 
-// run makes attempts through the client's retry loop, whose count of
-// failures in a row starts anew after each attempt that wrote bytes.
 func (d *download) run(ctx context.Context) error {
 	state := &retryState{operation: d.operation, scope: retryTransient, logMsg: "Resuming Zoho backup download"}
 	state.logFields = func(fields map[string]any) {
@@ -234,9 +153,7 @@ func (d *download) run(ctx context.Context) error {
 	return err
 }
 
-// attempt sends one request (under the replaced-token rule, following
-// allowed redirects) and handles its answer, under a stall watchdog that
-// cancels the attempt when no byte arrives for the request timeout.
+// attempt sends one request and handles its answer, under a stall watchdog.
 func (d *download) attempt(ctx context.Context) attemptOutcome {
 	attemptCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -265,7 +182,6 @@ func (d *download) attempt(ctx context.Context) attemptOutcome {
 	return outcome
 }
 
-// fileDone, permanent and transient are what an attempt comes to.
 func fileDone() attemptOutcome { return attemptOutcome{} }
 
 func permanent(err error) attemptOutcome {
@@ -276,16 +192,13 @@ func transient(err error, reason string, progressed bool) attemptOutcome {
 	return attemptOutcome{err: err, failed: true, fail: failure{transient: true, reason: reason}, progressed: progressed}
 }
 
-// rangeAsk is what a request asks for: the bytes from from on, if the file
-// still has validator; from 0 means the whole file.
+// rangeAsk asks for the bytes from from on, If-Range validator; 0: all.
 type rangeAsk struct {
 	from      int64
 	validator string
 }
 
-// resumePoint resumes after the bytes held when the target recorded a
-// validator to send with If-Range; without one, held bytes cannot be
-// matched to the file served, and the file is asked for whole.
+// resumePoint resumes after the bytes held only if they have a validator.
 func (d *download) resumePoint() rangeAsk {
 	held := d.target.Size()
 	if held == 0 {
@@ -298,8 +211,6 @@ func (d *download) resumePoint() rangeAsk {
 	return rangeAsk{from: held, validator: validator}
 }
 
-// answer handles an answer by its status; from is the byte the request
-// asked to start at.
 func (d *download) answer(ctx context.Context, resp *http.Response, from int64, watchdog *watchdog) attemptOutcome {
 	switch resp.StatusCode {
 	case http.StatusOK:
@@ -309,12 +220,10 @@ func (d *download) answer(ctx context.Context, resp *http.Response, from int64, 
 	case http.StatusRequestedRangeNotSatisfiable:
 		return d.unsatisfiable(resp, from)
 	}
-	// Only these statuses are handed over open (sendOnce).
 	return permanent(fmt.Errorf("%s: HTTP %d handed over as a file", d.operation, resp.StatusCode))
 }
 
-// whole streams a 200 answer, the whole file, into the emptied target,
-// once its Content-Length says how large the file is.
+// whole streams a 200 of announced size into the emptied target.
 func (d *download) whole(ctx context.Context, resp *http.Response, watchdog *watchdog) attemptOutcome {
 	total := resp.ContentLength
 	switch {
@@ -329,9 +238,7 @@ func (d *download) whole(ctx context.Context, resp *http.Response, watchdog *wat
 	return d.stream(ctx, resp, 0, total, total, watchdog)
 }
 
-// partial streams a 206 answer once its Content-Range continues the bytes
-// asked for (from) within a file of known size, and its validator is the
-// one the held bytes were started with.
+// partial streams a 206 that continues the bytes held, of the same file.
 func (d *download) partial(ctx context.Context, resp *http.Response, from int64, watchdog *watchdog) attemptOutcome {
 	header := resp.Header.Get("Content-Range")
 	quoted := serverText(header, maxCodeBytes)
@@ -365,8 +272,7 @@ func (d *download) partial(ctx context.Context, resp *http.Response, from int64,
 	return d.stream(ctx, resp, from, cr.last+1, cr.total, watchdog)
 }
 
-// unsatisfiable handles a 416: complete when Zoho says the file has exactly
-// the bytes asked to start at, else a restart from zero.
+// unsatisfiable: a 416 naming the size held means complete.
 func (d *download) unsatisfiable(resp *http.Response, from int64) attemptOutcome {
 	header := resp.Header.Get("Content-Range")
 	complete, ok := parseUnsatisfiedRange(header)
@@ -379,10 +285,7 @@ func (d *download) unsatisfiable(resp *http.Response, from int64) attemptOutcome
 	return d.restart(resp.StatusCode, from, problem)
 }
 
-// restart discards what the target holds after an answer that does not fit
-// it, so the next attempt fetches the file from zero; counted as a retry.
-// An answer that does not fit a request for the whole file (from 0) is
-// simply wrong: a permanent failure.
+// restart discards the bytes held, as a retry (permanent from byte 0).
 func (d *download) restart(status int, from int64, problem string) attemptOutcome {
 	answerErr := d.refuse(status, problem)
 	if from == 0 {
@@ -394,7 +297,6 @@ func (d *download) restart(status int, from int64, problem string) attemptOutcom
 	return transient(answerErr, fmt.Sprintf("HTTP %d that does not fit the %d bytes held; fetching the file from zero", status, from), false)
 }
 
-// reset empties the target and records validator.
 func (d *download) reset(validator string) error {
 	held := d.target.Size()
 	if err := d.target.Reset(validator); err != nil {
@@ -407,19 +309,15 @@ func (d *download) reset(validator string) error {
 	return nil
 }
 
-// refuse is the error of an answer that cannot be the file asked for.
 func (d *download) refuse(status int, problem string) *DownloadAnswerError {
 	return &DownloadAnswerError{Operation: d.operation, HTTPStatus: status, Problem: problem}
 }
 
-// sizeUnknown refuses an answer that does not say how large the file is:
-// its end could not be told from a cut.
+// sizeUnknown refuses an answer without a size: a cut would look complete.
 func (d *download) sizeUnknown(status int, why string) *DownloadAnswerError {
 	return d.refuse(status, why+": no size was announced, so a cut could not be told from the end of the file, and nothing of it was kept")
 }
 
-// errorAnswer handles an answer that is not the file: a transient failure
-// to retry, or a typed error.
 func (d *download) errorAnswer(answer *response) attemptOutcome {
 	if fail, transient := classifyResponse(answer, time.Now()); transient {
 		return attemptOutcome{err: apiError(d.operation, answer), failed: true, fail: fail}
@@ -434,9 +332,7 @@ func (d *download) errorAnswer(answer *response) attemptOutcome {
 	return permanent(apiErr)
 }
 
-// sendFailure classifies an error of getting the token, sending the
-// request or reading an error answer, as classifyError does; a stall (the
-// watchdog ended the attempt) is transient.
+// sendFailure classifies an error before the file's bytes.
 func (d *download) sendFailure(ctx context.Context, err error) attemptOutcome {
 	if stall, stalled := stallOf(ctx); stalled {
 		return transient(stall, "no answer within the request timeout", false)
@@ -448,9 +344,7 @@ func (d *download) sendFailure(ctx context.Context, err error) attemptOutcome {
 	return attemptOutcome{err: err, failed: true, fail: fail}
 }
 
-// readFailure classifies an error while reading the file's bytes: whatever
-// it is (a reset, a closed connection, a stall), the connection is lost and
-// the download resumes from what the target holds.
+// readFailure makes any error mid-file transient: the download resumes.
 func (d *download) readFailure(ctx context.Context, err error, end, total, got int64) attemptOutcome {
 	if stall, stalled := stallOf(ctx); stalled {
 		return transient(stall, "stalled mid-file", got > 0)
@@ -463,14 +357,12 @@ func (d *download) readFailure(ctx context.Context, err error, end, total, got i
 	return transient(d.wrap(err), "connection lost mid-file: "+rootCause(err), got > 0)
 }
 
-// stallOf returns the *StallError that ended the attempt, if one did.
 func stallOf(ctx context.Context) (*StallError, bool) {
 	var stall *StallError
 	return stall, errors.As(context.Cause(ctx), &stall)
 }
 
-// wrap names the operation in err, leaving out the URL that url.Error
-// quotes (the link's query may carry a credential).
+// wrap drops url.Error's URL, whose query may carry a credential.
 func (d *download) wrap(err error) error {
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
@@ -479,7 +371,6 @@ func (d *download) wrap(err error) error {
 	return fmt.Errorf("%s: %w", d.operation, err)
 }
 
-// report calls the progress callback.
 func (d *download) report(written, total int64) {
 	if d.progress != nil {
 		d.progress(DownloadProgress{Written: written, Total: total})

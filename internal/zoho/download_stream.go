@@ -11,9 +11,8 @@ import (
 	"time"
 )
 
-// sendOnce authorizes and sends the GET of what ask names, following
-// redirects the allow-list accepts. A 200, 206 or 416 is handed over open
-// (response.file); any other answer is read, bounded.
+// sendOnce authorizes and sends the GET of ask, following allowed
+// redirects: a 200, 206 or 416 is handed over open, any other answer read.
 func (d *download) sendOnce(ctx context.Context, ask rangeAsk) (*response, error) {
 	token, err := d.client.authorize(ctx, d.operation)
 	if err != nil {
@@ -37,7 +36,6 @@ func (d *download) sendOnce(ctx context.Context, ask rangeAsk) (*response, error
 	}
 }
 
-// received wraps an answer that is not a redirect.
 func (d *download) received(resp *http.Response, token string) (*response, error) {
 	d.client.answered(token, resp.StatusCode)
 	answer := &response{status: resp.StatusCode, header: resp.Header, token: token}
@@ -55,20 +53,17 @@ func (d *download) received(resp *http.Response, token string) (*response, error
 	return answer, nil
 }
 
-// get sends one GET of target with the token. target has passed the
-// allow-list: the token goes nowhere else.
+// get sends one GET of target, which the allow-list accepted.
 func (d *download) get(ctx context.Context, target *url.URL, token string, ask rangeAsk) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
 	if err != nil {
 		return nil, d.wrap(fmt.Errorf("building the request: %w", err))
 	}
 	if req.URL.Host != target.Host {
-		// Never expected: the URL was re-read differently from the one checked.
 		return nil, d.wrap(fmt.Errorf("building the request: its host %q is not the checked host %q", req.URL.Host, target.Host))
 	}
 	req.Header.Set("Authorization", "Zoho-oauthtoken "+token)
-	// The bytes written must be the bytes served: Go's transparent gzip
-	// would hide the Content-Length and shift every Range offset.
+	// Go's transparent gzip would shift every Range offset.
 	req.Header.Set("Accept-Encoding", "identity")
 	if ask.from > 0 {
 		req.Header.Set("Range", "bytes="+strconv.FormatInt(ask.from, 10)+"-")
@@ -81,9 +76,7 @@ func (d *download) get(ctx context.Context, target *url.URL, token string, ask r
 	return d.client.httpClient.Do(req)
 }
 
-// redirect closes a redirect answer and returns where it points, once the
-// allow-list accepts that host; a redirect anywhere else is a
-// *DownloadHostError, and nothing is sent there.
+// redirect returns where a redirect points, if the allow-list accepts it.
 func (d *download) redirect(ctx context.Context, policy downloadPolicy, from *url.URL, resp *http.Response, hops int) (*url.URL, error) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBodyBytes))
 	_ = resp.Body.Close()
@@ -112,9 +105,7 @@ func (d *download) redirect(ctx context.Context, policy downloadPolicy, from *ur
 	return next, nil
 }
 
-// checkTokenTarget applies the allow-list to a URL the token would go to
-// (a link, or a redirect's location), which must also be http(s) without
-// credentials.
+// checkTokenTarget applies the allow-list to a URL the token would go to.
 func checkTokenTarget(policy downloadPolicy, u *url.URL, redirect bool) error {
 	refused := func(reason string) error {
 		return &DownloadHostError{Host: shorten(strings.ToValidUTF8(u.Host, "\uFFFD"), maxCodeBytes*2), Link: redactedLink(u), Redirect: redirect, Reason: reason, Allowed: policy.allowed()}
@@ -128,8 +119,7 @@ func checkTokenTarget(policy downloadPolicy, u *url.URL, redirect bool) error {
 	return policy.check(u, redirect)
 }
 
-// stream writes a 200 or 206 body, bytes held to bodyEnd of a file of
-// total bytes, into the target, which holds held bytes.
+// stream writes a body, bytes held to bodyEnd of total, into the target.
 func (d *download) stream(ctx context.Context, resp *http.Response, held, bodyEnd, total int64, watchdog *watchdog) attemptOutcome {
 	d.report(held, total)
 	chunks, release, stop := readAhead(resp.Body)
@@ -151,12 +141,10 @@ func (d *download) stream(ctx context.Context, resp *http.Response, held, bodyEn
 			return d.readFailure(ctx, c.err, held+got, total, got)
 		}
 	}
-	// The reader ends only after handing on the read that ended the body.
 	return permanent(fmt.Errorf("%s: the body's reader stopped without an answer", d.operation))
 }
 
-// write appends data, which starts at byte at, to the target unless it
-// would pass the body's announced end.
+// write appends data, from byte at, unless it passes the body's end.
 func (d *download) write(status int, start, at int64, data []byte, bodyEnd, total int64) error {
 	n := len(data)
 	end := at + int64(n)
@@ -175,7 +163,6 @@ func (d *download) write(status int, start, at int64, data []byte, bodyEnd, tota
 	return nil
 }
 
-// finish checks the body that ended at end against the file's size.
 func (d *download) finish(end, total, got int64) attemptOutcome {
 	if end < total {
 		short := &IncompleteBodyError{Operation: d.operation, Held: end, Want: total}
@@ -188,17 +175,14 @@ func (d *download) finish(end, total, got int64) attemptOutcome {
 	return fileDone()
 }
 
-// tooLarge is the error of a file past MaxDownloadBytes.
 func (d *download) tooLarge(why string) error {
 	return &LimitError{Operation: d.operation, Bound: fmt.Sprintf("%d bytes per file", MaxDownloadBytes), Why: why + "; Zoho documents backup files of at most 1 GB"}
 }
 
-// maxValidatorBytes bounds a validator the client records and sends back:
-// an ETag or an HTTP date is a few dozen bytes.
+// maxValidatorBytes bounds a validator recorded and sent back.
 const maxValidatorBytes = 256
 
-// validatorOf is an answer's validator: its ETag if strong, else its
-// Last-Modified, else "" (also when it is too long to send back).
+// validatorOf is an answer's strong ETag, else its Last-Modified, else "".
 func validatorOf(h http.Header) string {
 	v := strongETag(h)
 	if v == "" {
@@ -210,8 +194,6 @@ func validatorOf(h http.Header) string {
 	return v
 }
 
-// strongETag is the answer's ETag unless it is weak (W/), which If-Range
-// cannot use.
 func strongETag(h http.Header) string {
 	etag := strings.TrimSpace(h.Get("ETag"))
 	if strings.HasPrefix(etag, "W/") {
@@ -220,10 +202,7 @@ func strongETag(h http.Header) string {
 	return etag
 }
 
-// validatorMismatch says why a 206 is not a part of the file the held bytes
-// (recorded with validator) belong to, or "" when nothing says so: a strong
-// ETag must be the validator, and so must a Last-Modified when the
-// validator is a date.
+// validatorMismatch says why a 206 is not of validator's file, or "".
 func validatorMismatch(validator string, h http.Header) string {
 	if etag := strongETag(h); etag != "" && etag != validator {
 		return fmt.Sprintf("its ETag %q is not %q, the one the bytes held were started with", serverText(etag, maxCodeBytes), serverText(validator, maxCodeBytes))
@@ -240,7 +219,6 @@ func validatorMismatch(validator string, h http.Header) string {
 // contentRange is a 206's "bytes first-last/total" (RFC 9110 14.4).
 type contentRange struct{ first, last, total int64 }
 
-// rangeVerdict says whether a Content-Range can be used.
 type rangeVerdict int
 
 const (
@@ -250,8 +228,7 @@ const (
 	rangeTooLarge                 // a number past MaxDownloadBytes (overflowing int64 or not)
 )
 
-// parseContentRange reads a 206's Content-Range; only plain decimal digits
-// are accepted, and no number may exceed MaxDownloadBytes.
+// parseContentRange reads a 206's Content-Range: plain digits, bounded.
 func parseContentRange(header string) (contentRange, rangeVerdict) {
 	spec, found := strings.CutPrefix(strings.TrimSpace(header), "bytes ")
 	rangePart, totalPart, found2 := strings.Cut(spec, "/")
@@ -286,8 +263,7 @@ func parseUnsatisfiedRange(header string) (int64, bool) {
 	return n, verdict == rangeOK
 }
 
-// parseByteCount reads a count of decimal digits, at most MaxDownloadBytes
-// (rangeTooLarge however many digits, never an overflow).
+// parseByteCount reads digits; past MaxDownloadBytes is rangeTooLarge.
 func parseByteCount(s string) (int64, rangeVerdict) {
 	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
 		return 0, rangeMalformed
@@ -303,9 +279,7 @@ func parseByteCount(s string) (int64, rangeVerdict) {
 	return n, rangeOK
 }
 
-// watchdog ends an attempt that receives nothing for timeout: a stall
-// bound rather than a bound on the whole request, which a 1 GB file would
-// outlast on any link.
+// watchdog ends an attempt that receives nothing for timeout.
 type watchdog struct {
 	timer   *time.Timer
 	timeout time.Duration
@@ -315,7 +289,6 @@ func startWatchdog(timeout time.Duration, fire func()) *watchdog {
 	return &watchdog{timer: time.AfterFunc(timeout, fire), timeout: timeout}
 }
 
-// reset restarts the timeout: bytes arrived.
 func (w *watchdog) reset() { w.timer.Reset(w.timeout) }
 
 func (w *watchdog) stop() { w.timer.Stop() }

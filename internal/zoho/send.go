@@ -9,12 +9,10 @@ import (
 	"net/url"
 )
 
-// One attempt of a request, shared by API calls and downloads: authorize
-// (the token read at the moment of sending), send, and the replaced-token
-// rule. docs/design/send-path.md explains the rule.
+// One attempt, shared by API calls and downloads: authorize, send, and the
+// replaced-token rule (docs/design/send-path.md).
 
-// sendOnce sends one API request and reads at most maxResponseBytes of the
-// answer, holding a limiter slot from sending it to reading the answer.
+// sendOnce sends one API request holding a limiter slot, and reads its answer.
 func (c *Client) sendOnce(ctx context.Context, operation, method, path string, query url.Values, body []byte) (*response, error) {
 	held, token, err := c.holdSlotWithToken(ctx, operation)
 	if err != nil {
@@ -32,8 +30,7 @@ func (c *Client) sendOnce(ctx context.Context, operation, method, path string, q
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	// Recorded before the slot is freed, so that a request sent in its
-	// place and rejected with this token finds it served.
+	// Before the slot is freed: a request sent in its place must see it.
 	c.answered(token, resp.StatusCode)
 	held.release(resp.StatusCode == http.StatusTooManyRequests)
 	if err != nil {
@@ -64,12 +61,10 @@ func (c *Client) authorize(ctx context.Context, operation string) (string, error
 	return token, nil
 }
 
-// maxSlotTokenRounds bounds how often holdSlotWithToken gives a slot back
-// because the token was dropped while it waited for the slot.
 const maxSlotTokenRounds = 3
 
-// holdSlotWithToken takes a limiter slot and returns it with the token
-// current once the slot is held, never refreshing with the slot held.
+// holdSlotWithToken returns a slot and the token current once it is held,
+// never refreshing with the slot held.
 func (c *Client) holdSlotWithToken(ctx context.Context, operation string) (slot, string, error) {
 	tracker, canPeek := c.tokens.(tokenTracker)
 	for round := 1; ; round++ {
@@ -100,34 +95,28 @@ func (c *Client) holdSlotWithToken(ctx context.Context, operation string) (slot,
 	}
 }
 
-// tokenInvalidator is a TokenSource that can replace a token Zoho rejected,
-// such as RefreshingTokenSource. A static token cannot be replaced.
+// tokenInvalidator is a TokenSource that can replace a rejected token.
 type tokenInvalidator interface {
 	Invalidate(ctx context.Context, token string)
 }
 
-// tokenTracker is a TokenSource that knows its current token
-// (RefreshingTokenSource). peekToken says, without waiting, which token it
-// hands out now: false when Token would have to refresh. tokenAccepted
-// records that Zoho accepted a token; tokenServed reports it.
+// tokenTracker knows its current token (peekToken never waits) and which
+// tokens Zoho accepted.
 type tokenTracker interface {
 	peekToken() (string, bool)
 	tokenAccepted(token string)
 	tokenServed(token string) bool
 }
 
-// maxStaleTokenResends bounds the resends, within one attempt, of a token
-// that another request had already replaced.
-const maxStaleTokenResends = 3
+// Bounds, within one attempt, of sendWithCurrentToken's resends and drops.
+const (
+	maxStaleTokenResends = 3
+	maxTokenDrops        = 3
+)
 
-// maxTokenDrops bounds the current tokens one attempt drops; after the
-// first, only a token Zoho had accepted before is dropped.
-const maxTokenDrops = 3
-
-// sendWithCurrentToken calls send until its answer is not a 401
-// INVALID_TOKEN that the token source can answer: a token already replaced
-// is sent again with the current one, without a refresh; the current one
-// is dropped (a refresh) once, and again only if Zoho had accepted it.
+// sendWithCurrentToken calls send until its answer is not an INVALID_TOKEN
+// the source can answer: a replaced token is resent with the current one,
+// no refresh; the current one is dropped once, again only if it had served.
 func (c *Client) sendWithCurrentToken(ctx context.Context, operation string, send func(context.Context) (*response, error)) (*response, error) {
 	invalidator, canRefresh := c.tokens.(tokenInvalidator)
 	staleResends, drops := 0, 0
@@ -149,8 +138,6 @@ func (c *Client) sendWithCurrentToken(ctx context.Context, operation string, sen
 	}
 }
 
-// tokenReplaced reports whether token is no longer the one the token source
-// hands out: replaced, or dropped with a refresh due.
 func (c *Client) tokenReplaced(token string) bool {
 	tracker, ok := c.tokens.(tokenTracker)
 	if !ok {
@@ -160,21 +147,18 @@ func (c *Client) tokenReplaced(token string) bool {
 	return !ok || current != token
 }
 
-// tokenServed reports whether Zoho accepted token before.
 func (c *Client) tokenServed(token string) bool {
 	tracker, ok := c.tokens.(tokenTracker)
 	return ok && tracker.tokenServed(token)
 }
 
-// answered tells the token source that Zoho accepted token, unless its
-// answer (status) was a 401.
+// answered records that Zoho accepted token, unless it answered 401.
 func (c *Client) answered(token string, status int) {
 	if tracker, ok := c.tokens.(tokenTracker); ok && status != http.StatusUnauthorized {
 		tracker.tokenAccepted(token)
 	}
 }
 
-// isInvalidToken reports whether resp is Zoho's 401 INVALID_TOKEN.
 func isInvalidToken(resp *response) bool {
 	if resp.status != http.StatusUnauthorized {
 		return false
@@ -183,22 +167,18 @@ func isInvalidToken(resp *response) bool {
 	return ok && env.Code == CodeInvalidToken
 }
 
-// TokenNotSendableError is an access token an HTTP header cannot carry (a
-// control character, typically a trailing newline). Nothing was sent, and
-// it is never retried.
+// TokenNotSendableError is an access token a header cannot carry (a control
+// character). Nothing was sent; it is never retried.
 type TokenNotSendableError struct {
 	Operation string
-	// Reason says which character, and where, without quoting the token.
-	Reason string
+	Reason    string
 }
 
 func (e *TokenNotSendableError) Error() string {
 	return fmt.Sprintf("%s: nothing was sent: the access token %s, which an HTTP header cannot carry", e.Operation, e.Reason)
 }
 
-// CheckHeaderValue reports the first character of value that an HTTP header
-// field value cannot hold (RFC 9110 5.5: no control character but
-// horizontal tab), naming its position rather than quoting the value.
+// CheckHeaderValue reports, by position, a control character (not tab) in value.
 func CheckHeaderValue(value string) error {
 	for i, r := range value {
 		if (r < 0x20 && r != '\t') || r == 0x7f {
@@ -208,8 +188,6 @@ func CheckHeaderValue(value string) error {
 	return nil
 }
 
-// newRequest builds the HTTP request for path (relative to the base URL),
-// with the headers every Zoho call carries.
 func (c *Client) newRequest(ctx context.Context, method, path string, query url.Values, body []byte, token string) (*http.Request, error) {
 	target := c.baseURL + path
 	if len(query) > 0 {
@@ -234,20 +212,15 @@ func (c *Client) newRequest(ctx context.Context, method, path string, query url.
 	return req, nil
 }
 
-// isRedirect reports whether status is a redirect to refuse. 304 Not
-// Modified points nowhere: it is reported as an answer (apiError).
+// isRedirect reports whether status is a redirect (304 is an answer).
 func isRedirect(status int) bool {
 	return status >= 300 && status < 400 && status != http.StatusNotModified
 }
 
-// refusedRedirect is the excerpt that reports a refused redirect: where it
-// pointed (redacted and bounded) and why following it is wrong.
 func refusedRedirect(header http.Header, why string) string {
 	return "redirect to " + redactURL(header.Get(refusedLocationHeader)) + " refused: " + why
 }
 
-// redactURL keeps a redirect target's scheme, host and path only (its query
-// could carry anything), bounded like any excerpt.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
