@@ -387,7 +387,7 @@ func (r *downloadRun) downloadOne(ctx context.Context, dir *backupfiles.Dir, f d
 	fileCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	meter := newDownloadMeter(f.link.FileName, dir.Path(), r.progress, stop)
-	result, err := r.client.Download(fileCtx, f.raw, part, meter.observe)
+	result, err := r.client.Download(fileCtx, f.link, part, meter.observe)
 	if err != nil {
 		_ = part.Close() // the .part stays for the next invocation to resume
 		if cause := context.Cause(fileCtx); cause != nil && !errors.Is(cause, context.Canceled) && !errors.Is(cause, context.DeadlineExceeded) {

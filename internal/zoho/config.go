@@ -28,12 +28,8 @@ func ValidateAPIVersion(v string) error {
 	return nil
 }
 
-// ValidateBackupID reports whether id looks like a Zoho backup id: 1 to 19
-// decimal digits, not all zeros. Zoho's record ids are positive 64-bit
-// numbers written in decimal (19 digits today, such as
-// 4876876000001593003), so nothing longer or zero can name a backup;
-// checking early means a typo never costs an API call. The resource and
-// every other place that takes a backup id share this one check.
+// ValidateBackupID is the one backup-id rule: 1 to 19 decimal digits, not
+// all zeros (Zoho's ids are positive 64-bit numbers).
 func ValidateBackupID(id string) error {
 	const example = "4876876000001593003"
 	switch {
@@ -45,13 +41,8 @@ func ValidateBackupID(id string) error {
 	return nil
 }
 
-// NormalizeBaseURL checks that raw is a base URL that may receive an OAuth
-// token and returns it without trailing slashes.
-//
-// Tokens must never cross a network in clear text, so only https is accepted,
-// except for loopback hosts (127.0.0.0/8, ::1, localhost), where plain http is
-// what a local emulator or proxy speaks. The URL must be a bare origin: a path
-// would silently change every request URL the client builds.
+// NormalizeBaseURL checks that raw is a bare origin that may receive a
+// token (https, or http on loopback) and returns it without trailing slashes.
 func NormalizeBaseURL(raw string) (string, error) {
 	trimmed := strings.TrimRight(strings.TrimSpace(raw), "/")
 	if trimmed == "" {

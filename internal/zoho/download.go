@@ -10,98 +10,62 @@ import (
 	"time"
 )
 
-// Downloading a backup file (GET {download-domain}/v2/crm/{zgid}/backup/{job-id}/{file-name},
-// https://www.zoho.com/crm/developer/docs/api/v8/download-backup.html, scope
-// ZohoFiles.files.ALL). Zoho splits a backup into ZIP files of up to 1 GB, so
-// a download streams from the socket into the caller's DownloadTarget (which
-// hashes in the same pass), resumes with Range after a dropped connection,
-// and is bounded by a stall timeout rather than a whole-request timeout.
-//
-// Downloads do not take the concurrency limiter's slots (limiter.go). The
-// limiter models Zoho's limit on concurrent CRM API calls, which Zoho
-// counts on the API domain; the files are served by a separate download
-// host. And a slot held for the minutes a 1 GB file takes would starve
-// the API calls the limit exists for (with the Free edition's 5 slots,
-// five downloads would stop every plan).
+// Downloading a backup file, resumed and checked: docs/design/download.md.
 
 // ScopeFilesAll is the OAuth scope Zoho documents for downloading backup files.
 const ScopeFilesAll = "ZohoFiles.files.ALL"
 
-// CodeInvalidOAuthScope is the code Zoho's download page documents for a
-// token without ScopeFilesAll; the CRM API says OAUTH_SCOPE_MISMATCH.
+// CodeInvalidOAuthScope is the download host's code for a missing scope.
 const CodeInvalidOAuthScope = "INVALID_OAUTHSCOPE"
 
-// MaxDownloadBytes bounds the size of one file the client accepts: Zoho
-// documents files of at most 1 GB, and a server announcing (or sending)
-// more than four times that is not serving a backup; following it would
-// fill the disk.
+// MaxDownloadBytes bounds one file: four times the 1 GB Zoho documents.
 const MaxDownloadBytes int64 = 4 << 30
 
 // maxDownloadRedirects bounds the redirects one request follows.
 const maxDownloadRedirects = 5
 
-// downloadBufferBytes is each read buffer of a download (readAhead holds
-// readAheadBuffers of them): large reads keep system calls few at line
-// rate, and they are the only memory a download holds whatever the file's
-// size.
+// downloadBufferBytes is each of readAhead's buffers.
 const downloadBufferBytes = 256 << 10
 
-// maxErrorBodyBytes bounds what is read of an answer that is not the file.
+// maxErrorBodyBytes bounds what is read of an answer not the file.
 const maxErrorBodyBytes = 64 << 10
 
-// DownloadTarget receives a file's bytes. The caller owns it: typically a
-// .part file that hashes what is written.
+// DownloadTarget receives a file's bytes, typically a hashing .part file.
 type DownloadTarget interface {
 	io.Writer
-	// Size is how many bytes the target holds (a .part file's length); the
-	// download resumes from there with a Range request.
 	Size() int64
-	// Truncate discards everything the target holds: a server that answers
-	// a Range request with the whole file (200) restarts it from zero.
-	Truncate() error
+	// Validator is the one recorded when the held bytes were started, or "".
+	Validator() string
+	// Reset discards everything held and records validator ("" for none).
+	Reset(validator string) error
 }
 
 // DownloadProgress is reported as bytes arrive; the caller throttles.
 type DownloadProgress struct {
-	// Written is how many bytes the target holds.
-	Written int64
-	// Total is the file's size, or -1 while the server has not said.
-	Total int64
+	Written int64 // bytes the target holds
+	Total   int64 // the file's size
 }
 
-// DownloadResult is what a download did. It is returned with an error too,
-// saying how far the download got.
+// DownloadResult is what a download did, returned with an error too.
 type DownloadResult struct {
-	// Link is the checked link (its URL may carry a credential in its query:
-	// store Link.RedactedURL).
-	Link DownloadLink
-	// Size is the file's total size, once complete.
-	Size int64
-	// HeldAtStart is what the target held when the call began.
+	Link        DownloadLink
+	Size        int64 // the file's size, once complete
 	HeldAtStart int64
-	// Fetched is the bytes of file content received in this call, over all
-	// attempts (answers that are not the file are not counted).
+	// Fetched is the file's bytes received in this call, over all attempts.
 	Fetched int64
-	// Attempts is how many requests were sent (redirects and the resend
-	// after a token refresh included).
+	// Attempts is the requests sent, redirects and token resends included.
 	Attempts int
-	// Resumed is set when the server honoured a Range request: bytes the
-	// target held were kept.
+	// Resumed: held bytes were kept (a 206, or a 416 naming their size).
 	Resumed bool
-	// Restarted is set when the target's bytes were discarded and the file
-	// fetched from zero: the server answered a Range request with the whole
-	// file, or with a range that did not fit what the target held.
+	// Restarted: held bytes were discarded and the file fetched from zero.
 	Restarted bool
-	// AlreadyComplete is set when the target held the whole file already
-	// (Zoho answered 416 with the size the target holds): nothing was fetched.
+	// AlreadyComplete: a 416 named the size held; nothing was fetched.
 	AlreadyComplete bool
 }
 
-// DownloadScopeError is Zoho refusing the download because the token lacks
-// the scope of the download host (INVALID_OAUTHSCOPE or OAUTH_SCOPE_MISMATCH).
+// DownloadScopeError is a download refused for the token's scopes.
 type DownloadScopeError struct {
 	*APIError
-	// Scope is the scope the Self Client needs: ScopeFilesAll.
 	Scope string
 }
 
@@ -111,41 +75,29 @@ func (e *DownloadScopeError) Error() string {
 
 func (e *DownloadScopeError) Unwrap() error { return e.APIError }
 
-// DownloadAnswerError is an answer of the download host that cannot be the
-// file asked for (a Content-Range that does not fit, more bytes than
-// announced, a status that is no answer to a GET of a file).
+// DownloadAnswerError is an answer that cannot be the file asked for, or
+// whose size is unknown or past MaxDownloadBytes.
 type DownloadAnswerError struct {
-	Operation  string
-	HTTPStatus int
-	// Problem says what is wrong, quoting server text redacted and bounded.
-	Problem string
+	Operation, Problem string
+	HTTPStatus         int
 }
 
 func (e *DownloadAnswerError) Error() string {
 	return fmt.Sprintf("%s: HTTP %d answer refused: %s", e.Operation, e.HTTPStatus, e.Problem)
 }
 
-// StallError is an attempt that received no byte for the stall timeout
-// (Config.RequestTimeout): the connection is given up and the download
-// resumed from what the target holds.
-type StallError struct {
-	Operation string
-	Timeout   time.Duration
-}
+// StallError is a download's attempt timeout: no byte for RequestTimeout.
+type StallError AttemptTimeoutError
 
 func (e *StallError) Error() string {
 	return fmt.Sprintf("%s: no data received for %s (the request timeout)", e.Operation, e.Timeout)
 }
 
-// IncompleteBodyError is an answer whose body ended before the size it
-// announced (Content-Length or Content-Range), cleanly or with the
-// connection closed: a transient failure, resumed.
+// IncompleteBodyError is a body that ended before the size announced.
 type IncompleteBodyError struct {
-	Operation string
-	// Held is what the target holds; Want is the size the answer promised.
+	Operation  string
 	Held, Want int64
-	// Err is how the body ended (io.ErrUnexpectedEOF when the connection
-	// closed), or nil when the answer was complete but shorter than the file.
+	// Err is io.ErrUnexpectedEOF for a closed connection, nil for a short range.
 	Err error
 }
 
@@ -155,339 +107,262 @@ func (e *IncompleteBodyError) Error() string {
 
 func (e *IncompleteBodyError) Unwrap() error { return e.Err }
 
-// Download fetches the file link names into target and returns once the
-// target holds the whole file.
-//
-// The link is checked first (CheckDownloadLink: its shape, its file name,
-// and its host against the allow-list); a link that fails is refused before
-// anything is sent or written. Then:
-//   - When the target holds bytes, the request asks for the rest
-//     (Range: bytes=N-). A 206 must carry a Content-Range starting at N; one
-//     that does not (or does not parse) discards the target and restarts
-//     from zero, counted as a retry, since the bytes held cannot be matched
-//     to the file served. A 200 is the whole file: the target is discarded
-//     and the body written from zero in the same request. A 416 whose
-//     Content-Range says the file has exactly N bytes means the target is
-//     complete; any other 416 restarts from zero, counted as a retry.
-//   - The body is streamed into the target through a few fixed buffers,
-//     read ahead while the target writes (readAhead). A
-//     body shorter than its Content-Length or Content-Range, a dropped
-//     connection, no byte for Config.RequestTimeout (a stall, not a limit on
-//     the whole file), a 429 or a 5xx are transient: the download resumes
-//     from what the target holds, after the retry policy's backoff.
-//     RetryPolicy.MaxRetries bounds the failures in a row without a byte
-//     received: a failure after progress starts the count anew, so a long
-//     file survives any number of drops that each bring bytes (the
-//     caller's ctx bounds the whole). MaxRetries 0 disables resuming within
-//     a call (the target keeps what it holds, and the next call resumes).
-//   - 401 INVALID_TOKEN drops the token (a token source with Invalidate,
-//     refresh mode) and sends again with a new one, once until the next
-//     progress. INVALID_OAUTHSCOPE or OAUTH_SCOPE_MISMATCH is a
-//     *DownloadScopeError naming ScopeFilesAll; any other error answer is an
-//     *APIError with its status, code and message, redacted and bounded.
-//   - A redirect is followed only to a host the allow-list accepts (the
-//     token goes with it, as the host may receive it), at most
-//     maxDownloadRedirects times; a redirect elsewhere is a
-//     *DownloadHostError naming the host, and nothing is sent to it.
-//   - ctx ending (Ctrl-C, the caller's timeout) stops the download at once:
-//     the error is a *RetryError wrapping ctx's error, and the target keeps
-//     what it holds.
-//
-// Transient failures that outlast the retries are a *RetryError wrapping the
-// last one (a *StallError, an *IncompleteBodyError, an *APIError or a
-// transport error). progress, if not nil, is called after each write.
-func (c *Client) Download(ctx context.Context, link string, target DownloadTarget, progress func(DownloadProgress)) (DownloadResult, error) {
-	checked, err := c.CheckDownloadLink(link)
-	if err != nil {
+// Download fetches the file link names into target, resuming what it holds
+// (If-Range with its validator), and returns once it holds the whole file.
+// link comes from CheckDownloadLink; its host is checked again, and nothing
+// is sent to a host the client does not trust (*DownloadHostError). An
+// answer without a known size is a *DownloadAnswerError, never retried.
+// Transient failures resume after the retry policy's backoff; MaxRetries
+// bounds those in a row without progress. The error is then a *RetryError,
+// as when ctx ends; the target keeps what it holds. A 416 naming the size
+// held is AlreadyComplete: the caller must still check the bytes held.
+// progress, if not nil, is called after each write.
+func (c *Client) Download(ctx context.Context, link DownloadLink, target DownloadTarget, progress func(DownloadProgress)) (DownloadResult, error) {
+	if link.URL == nil {
+		return DownloadResult{}, &DownloadLinkError{Problem: "it was not checked (CheckDownloadLink)"}
+	}
+	if err := checkTokenTarget(c.downloadPolicy(), link.URL, false); err != nil {
 		return DownloadResult{}, err
 	}
 	d := &download{
 		client:    c,
-		operation: fmt.Sprintf("download %s of backup %s", checked.FileName, checked.JobID),
+		operation: fmt.Sprintf("download %s of backup %s", link.FileName, link.JobID),
 		target:    target,
 		progress:  progress,
 	}
-	d.result.Link = checked
+	d.result.Link = link
 	d.result.HeldAtStart = target.Size()
-	err = d.run(ctx)
+	err := d.run(ctx)
 	return d.result, err
 }
 
-// download is one call of Download.
 type download struct {
 	client    *Client
 	operation string
 	target    DownloadTarget
 	progress  func(DownloadProgress)
 	result    DownloadResult
-	// failures counts the transient failures since the last progress.
-	failures int
-	// refreshed is set once the token was replaced since the last progress.
-	refreshed bool
 }
 
-// downloadStep is what one attempt came to.
-type downloadStep struct {
-	done bool
-	// err is the failure; with retry set, a transient one.
-	err   error
-	retry bool
-	// free retries do not count against MaxRetries and do not wait (a
-	// replaced token).
-	free bool
-	// progressed is set when the attempt wrote bytes to the target.
-	progressed bool
-	reason     string
-	retryAfter time.Duration
-}
-
-// run makes attempts until the file is complete, a failure is permanent,
-// the retries are used up, or ctx ends.
 func (d *download) run(ctx context.Context) error {
-	for {
-		s := d.attempt(ctx)
-		switch {
-		case s.done:
-			return nil
-		case ctx.Err() != nil:
-			// Whatever the attempt's error, ctx ending caused it.
-			return d.stopped(ctx, nil)
-		case !s.retry:
-			return s.err
-		case s.free:
-			continue
-		}
-		if s.progressed {
-			d.failures, d.refreshed = 0, false
-		}
-		d.failures++
-		if d.client.retry.MaxRetries == 0 {
-			return s.err
-		}
-		if d.failures > d.client.retry.MaxRetries {
-			return &RetryError{Operation: d.operation, Attempts: d.result.Attempts, Last: s.err}
-		}
-		if err := d.wait(ctx, s); err != nil {
-			return err
-		}
+	state := &retryState{operation: d.operation, scope: retryTransient, logMsg: "Resuming Zoho backup download"}
+	state.logFields = func(fields map[string]any) {
+		fields["link"], fields["held_bytes"], fields["failures"] = d.result.Link.RedactedURL, d.target.Size(), state.failures
 	}
+	_, err := d.client.retryLoop(ctx, state, d.attempt)
+	return err
 }
 
-// stopped is the error of a download that ctx ended.
-func (d *download) stopped(ctx context.Context, last error) error {
-	if last == nil || errors.Is(last, context.Canceled) || errors.Is(last, context.DeadlineExceeded) {
-		last = fmt.Errorf("%s: interrupted with %d bytes held", d.operation, d.target.Size())
-	}
-	return &RetryError{Operation: d.operation, Attempts: d.result.Attempts, Last: last, Stopped: ctx.Err()}
-}
-
-// wait logs the resumption and waits the retry policy's backoff, unless
-// ctx ends first or its deadline comes before the wait would end.
-func (d *download) wait(ctx context.Context, s downloadStep) error {
-	wait := d.client.retry.backoff(d.failures, s.retryAfter)
-	d.client.logf(ctx, "Resuming Zoho backup download", map[string]any{
-		"operation":   d.operation,
-		"link":        d.result.Link.RedactedURL,
-		"held_bytes":  d.target.Size(),
-		"failures":    d.failures,
-		"max_retries": d.client.retry.MaxRetries,
-		"reason":      s.reason,
-		"wait":        wait.String(),
-	})
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-		return &RetryError{Operation: d.operation, Attempts: d.result.Attempts, Last: s.err, Stopped: context.DeadlineExceeded, RetryAfter: s.retryAfter}
-	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return d.stopped(ctx, s.err)
-	case <-timer.C:
-		return nil
-	}
-}
-
-// attempt sends one request (following allowed redirects) and handles its
-// answer, under a stall watchdog that cancels the attempt when no byte
-// arrives for the request timeout.
-func (d *download) attempt(ctx context.Context) downloadStep {
+// attempt sends one request and handles its answer, under a stall watchdog.
+func (d *download) attempt(ctx context.Context) attemptOutcome {
 	attemptCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	watchdog := startWatchdog(d.client.requestTimeout, func() {
 		cancel(&StallError{Operation: d.operation, Timeout: d.client.requestTimeout})
 	})
 	defer watchdog.stop()
-	held := d.target.Size()
-	resp, token, err := d.send(attemptCtx, held)
-	if err != nil {
-		return d.sendFailure(attemptCtx, err)
+	ask := d.resumePoint()
+	resp, err := d.client.sendWithCurrentToken(attemptCtx, d.operation, func(ctx context.Context) (*response, error) {
+		return d.sendOnce(ctx, ask)
+	})
+	var outcome attemptOutcome
+	switch {
+	case err != nil:
+		outcome = d.sendFailure(attemptCtx, err)
+	case resp.file == nil:
+		outcome = d.errorAnswer(resp)
+	default:
+		defer resp.file.Body.Close()
+		watchdog.reset()
+		outcome = d.answer(attemptCtx, resp.file, ask.from, watchdog)
 	}
-	defer resp.Body.Close()
-	watchdog.reset()
-	return d.answer(attemptCtx, resp, token, held, watchdog)
+	if outcome.failed && ctx.Err() != nil {
+		outcome.err = fmt.Errorf("%s: interrupted with %d bytes held", d.operation, d.target.Size())
+	}
+	return outcome
 }
 
-// answer handles an answer by its status.
-func (d *download) answer(ctx context.Context, resp *http.Response, token string, held int64, watchdog *watchdog) downloadStep {
+func fileDone() attemptOutcome { return attemptOutcome{} }
+
+func permanent(err error) attemptOutcome {
+	return attemptOutcome{err: err, failed: true, fail: failure{reason: "permanent"}}
+}
+
+func transient(err error, reason string, progressed bool) attemptOutcome {
+	return attemptOutcome{err: err, failed: true, fail: failure{transient: true, reason: reason}, progressed: progressed}
+}
+
+// rangeAsk asks for the bytes from from on, If-Range validator; 0: all.
+type rangeAsk struct {
+	from      int64
+	validator string
+}
+
+// resumePoint resumes after the bytes held only if they have a validator.
+func (d *download) resumePoint() rangeAsk {
+	held := d.target.Size()
+	if held == 0 {
+		return rangeAsk{}
+	}
+	validator := d.target.Validator()
+	if validator == "" || len(validator) > maxValidatorBytes || CheckHeaderValue(validator) != nil {
+		return rangeAsk{}
+	}
+	return rangeAsk{from: held, validator: validator}
+}
+
+func (d *download) answer(ctx context.Context, resp *http.Response, from int64, watchdog *watchdog) attemptOutcome {
 	switch resp.StatusCode {
 	case http.StatusOK:
-		return d.whole(ctx, resp, held, watchdog)
+		return d.whole(ctx, resp, watchdog)
 	case http.StatusPartialContent:
-		return d.partial(ctx, resp, held, watchdog)
+		return d.partial(ctx, resp, from, watchdog)
 	case http.StatusRequestedRangeNotSatisfiable:
-		return d.unsatisfiable(resp, held)
+		return d.unsatisfiable(resp, from)
 	}
-	return d.errorAnswer(ctx, resp, token)
+	return permanent(fmt.Errorf("%s: HTTP %d handed over as a file", d.operation, resp.StatusCode))
 }
 
-// whole streams a 200 answer: the whole file, from zero.
-func (d *download) whole(ctx context.Context, resp *http.Response, held int64, watchdog *watchdog) downloadStep {
-	if held > 0 {
-		if err := d.discard(); err != nil {
-			return downloadStep{err: err}
-		}
+// whole streams a 200 of announced size into the emptied target.
+func (d *download) whole(ctx context.Context, resp *http.Response, watchdog *watchdog) attemptOutcome {
+	total := resp.ContentLength
+	switch {
+	case total < 0:
+		return permanent(d.sizeUnknown(resp.StatusCode, "it has no Content-Length"))
+	case total > MaxDownloadBytes:
+		return permanent(d.tooLarge(fmt.Sprintf("the server announces %d bytes", total)))
 	}
-	return d.stream(ctx, resp, 0, resp.ContentLength, watchdog)
+	if err := d.reset(validatorOf(resp.Header)); err != nil {
+		return permanent(err)
+	}
+	return d.stream(ctx, resp, 0, total, total, watchdog)
 }
 
-// partial streams a 206 answer after checking that its Content-Range
-// continues what the target holds.
-func (d *download) partial(ctx context.Context, resp *http.Response, held int64, watchdog *watchdog) downloadStep {
+// partial streams a 206 that continues the bytes held, of the same file.
+func (d *download) partial(ctx context.Context, resp *http.Response, from int64, watchdog *watchdog) attemptOutcome {
 	header := resp.Header.Get("Content-Range")
-	first, last, complete, ok := parseContentRange(header)
+	quoted := serverText(header, maxCodeBytes)
+	cr, verdict := parseContentRange(header)
+	switch verdict {
+	case rangeTooLarge:
+		return permanent(d.refuse(resp.StatusCode, fmt.Sprintf("its Content-Range %q names bytes past the %d a file may have; nothing of it was kept", quoted, MaxDownloadBytes)))
+	case rangeSizeUnknown:
+		return permanent(d.sizeUnknown(resp.StatusCode, fmt.Sprintf("its Content-Range %q gives no total size", quoted)))
+	}
 	problem := ""
 	switch {
-	case !ok:
-		problem = fmt.Sprintf("its Content-Range %q is not bytes first-last/size", serverText(header, maxCodeBytes))
-	case first != held:
-		problem = fmt.Sprintf("its Content-Range %q does not start at byte %d, where the %d bytes held end", serverText(header, maxCodeBytes), held, held)
-	case resp.ContentLength >= 0 && resp.ContentLength != last-first+1:
-		problem = fmt.Sprintf("its Content-Length %d does not match its Content-Range %q", resp.ContentLength, serverText(header, maxCodeBytes))
+	case verdict != rangeOK:
+		problem = fmt.Sprintf("its Content-Range %q is not bytes first-last/size", quoted)
+	case cr.first != from:
+		problem = fmt.Sprintf("its Content-Range %q does not start at byte %d, where the bytes asked for start", quoted, from)
+	case resp.ContentLength >= 0 && resp.ContentLength != cr.last-cr.first+1:
+		problem = fmt.Sprintf("its Content-Range %q does not match its Content-Length %d", quoted, resp.ContentLength)
+	case from > 0:
+		problem = validatorMismatch(d.target.Validator(), resp.Header)
 	}
 	if problem != "" {
-		return d.restart(resp.StatusCode, held, problem)
+		return d.restart(resp.StatusCode, from, problem)
 	}
-	d.result.Resumed = d.result.Resumed || held > 0
-	if complete < 0 {
-		complete = last + 1
+	if from == 0 {
+		if err := d.reset(validatorOf(resp.Header)); err != nil {
+			return permanent(err)
+		}
 	}
-	return d.stream(ctx, resp, held, complete, watchdog)
+	d.result.Resumed = d.result.Resumed || from > 0
+	return d.stream(ctx, resp, from, cr.last+1, cr.total, watchdog)
 }
 
-// unsatisfiable handles a 416: complete when Zoho says the file has exactly
-// the bytes held, else a restart from zero.
-func (d *download) unsatisfiable(resp *http.Response, held int64) downloadStep {
+// unsatisfiable: a 416 naming the size held means complete.
+func (d *download) unsatisfiable(resp *http.Response, from int64) attemptOutcome {
 	header := resp.Header.Get("Content-Range")
 	complete, ok := parseUnsatisfiedRange(header)
-	if ok && held > 0 && complete == held {
-		d.result.Size, d.result.AlreadyComplete, d.result.Resumed = held, true, true
-		d.report(held, held)
-		return downloadStep{done: true}
+	if ok && from > 0 && complete == from {
+		d.result.Size, d.result.AlreadyComplete, d.result.Resumed = from, true, true
+		d.report(from, from)
+		return fileDone()
 	}
-	problem := fmt.Sprintf("Range bytes=%d- is not satisfiable, and its Content-Range %q does not say the file has exactly the %d bytes held", held, serverText(header, maxCodeBytes), held)
-	return d.restart(resp.StatusCode, held, problem)
+	problem := fmt.Sprintf("Range bytes=%d- is not satisfiable, and its Content-Range %q does not say the file has exactly the %d bytes held", from, serverText(header, maxCodeBytes), from)
+	return d.restart(resp.StatusCode, from, problem)
 }
 
-// restart discards what the target holds after an answer that does not fit
-// it, so the next attempt fetches the file from zero; counted as a retry.
-// With nothing held, the answer is simply wrong: a permanent failure.
-func (d *download) restart(status int, held int64, problem string) downloadStep {
-	answerErr := &DownloadAnswerError{Operation: d.operation, HTTPStatus: status, Problem: problem}
-	if held == 0 {
-		return downloadStep{err: answerErr}
+// restart discards the bytes held, as a retry (permanent from byte 0).
+func (d *download) restart(status int, from int64, problem string) attemptOutcome {
+	answerErr := d.refuse(status, problem)
+	if from == 0 {
+		return permanent(answerErr)
 	}
-	if err := d.discard(); err != nil {
-		return downloadStep{err: err}
+	if err := d.reset(""); err != nil {
+		return permanent(err)
 	}
-	return downloadStep{err: answerErr, retry: true, reason: fmt.Sprintf("HTTP %d that does not fit the %d bytes held; fetching the file from zero", status, held)}
+	return transient(answerErr, fmt.Sprintf("HTTP %d that does not fit the %d bytes held; fetching the file from zero", status, from), false)
 }
 
-// discard empties the target.
-func (d *download) discard() error {
-	if err := d.target.Truncate(); err != nil {
+func (d *download) reset(validator string) error {
+	held := d.target.Size()
+	if err := d.target.Reset(validator); err != nil {
 		return fmt.Errorf("%s: discarding the bytes held to fetch the file from zero: %w", d.operation, err)
 	}
 	if size := d.target.Size(); size != 0 {
-		return fmt.Errorf("%s: the download target still holds %d bytes after it was truncated", d.operation, size)
+		return fmt.Errorf("%s: the download target still holds %d bytes after it was reset", d.operation, size)
 	}
-	d.result.Restarted = true
+	d.result.Restarted = d.result.Restarted || held > 0
 	return nil
 }
 
-// errorAnswer handles an answer that is not the file: a transient failure
-// to retry, a token to replace, or a typed error.
-func (d *download) errorAnswer(ctx context.Context, resp *http.Response, token string) downloadStep {
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
-	if err != nil {
-		return d.sendFailure(ctx, err)
-	}
-	answer := &response{status: resp.StatusCode, header: resp.Header, body: body, token: token}
+func (d *download) refuse(status int, problem string) *DownloadAnswerError {
+	return &DownloadAnswerError{Operation: d.operation, HTTPStatus: status, Problem: problem}
+}
+
+// sizeUnknown refuses an answer without a size: a cut would look complete.
+func (d *download) sizeUnknown(status int, why string) *DownloadAnswerError {
+	return d.refuse(status, why+": no size was announced, so a cut could not be told from the end of the file, and nothing of it was kept")
+}
+
+func (d *download) errorAnswer(answer *response) attemptOutcome {
 	if fail, transient := classifyResponse(answer, time.Now()); transient {
-		return downloadStep{err: apiError(d.operation, answer), retry: true, reason: fail.reason, retryAfter: fail.retryAfter}
+		return attemptOutcome{err: apiError(d.operation, answer), failed: true, fail: fail}
 	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return downloadStep{err: &DownloadAnswerError{Operation: d.operation, HTTPStatus: resp.StatusCode, Problem: "a download answers 200 with the file, or 206 with the rest of it"}}
+	if answer.status >= 200 && answer.status < 300 {
+		return permanent(d.refuse(answer.status, "a download answers 200 with the file, or 206 with the rest of it"))
 	}
 	apiErr := apiError(d.operation, answer)
-	if resp.StatusCode == http.StatusUnauthorized {
-		return d.unauthorized(ctx, apiErr, token)
+	if answer.status == http.StatusUnauthorized && (apiErr.Code == CodeInvalidOAuthScope || apiErr.Code == CodeOAuthScopeMismatch) {
+		return permanent(&DownloadScopeError{APIError: apiErr, Scope: ScopeFilesAll})
 	}
-	return downloadStep{err: apiErr}
+	return permanent(apiErr)
 }
 
-// unauthorized handles a 401: a rejected token is replaced once until the
-// next progress; a missing scope names the scope.
-func (d *download) unauthorized(ctx context.Context, apiErr *APIError, token string) downloadStep {
-	switch apiErr.Code {
-	case CodeInvalidOAuthScope, CodeOAuthScopeMismatch:
-		return downloadStep{err: &DownloadScopeError{APIError: apiErr, Scope: ScopeFilesAll}}
-	case CodeInvalidToken:
-		invalidator, canRefresh := d.client.tokens.(tokenInvalidator)
-		if !canRefresh || d.refreshed {
-			return downloadStep{err: apiErr}
-		}
-		invalidator.Invalidate(ctx, token)
-		d.refreshed = true
-		return downloadStep{err: apiErr, retry: true, free: true, reason: "INVALID_TOKEN: token replaced"}
-	}
-	return downloadStep{err: apiErr}
-}
-
-// sendFailure classifies an error of getting the token, sending the
-// request or reading an error answer, as classifyError does: a refused host,
-// an untrusted certificate or a refused token will not change on a retry. A
-// stall (the watchdog ended the attempt) is transient.
-func (d *download) sendFailure(ctx context.Context, err error) downloadStep {
+// sendFailure classifies an error before the file's bytes.
+func (d *download) sendFailure(ctx context.Context, err error) attemptOutcome {
 	if stall, stalled := stallOf(ctx); stalled {
-		return downloadStep{err: stall, retry: true, reason: "no answer within the request timeout"}
+		return transient(stall, "no answer within the request timeout", false)
 	}
 	fail := classifyError(err)
-	return downloadStep{err: d.wrap(err), retry: fail.transient, reason: fail.reason}
+	if errors.As(err, new(*url.Error)) {
+		err = d.wrap(err)
+	}
+	return attemptOutcome{err: err, failed: true, fail: fail}
 }
 
-// readFailure classifies an error while reading the file's bytes: whatever
-// it is (a reset, a closed connection, a stall), the connection is lost and
-// the download resumes from what the target holds.
-func (d *download) readFailure(ctx context.Context, err error, end, total, got int64) downloadStep {
+// readFailure makes any error mid-file transient: the download resumes.
+func (d *download) readFailure(ctx context.Context, err error, end, total, got int64) attemptOutcome {
 	if stall, stalled := stallOf(ctx); stalled {
-		return downloadStep{err: stall, retry: true, progressed: got > 0, reason: "stalled mid-file"}
+		return transient(stall, "stalled mid-file", got > 0)
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) && total >= 0 {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
 		// net/http's word for a body cut short of its Content-Length.
 		short := &IncompleteBodyError{Operation: d.operation, Held: end, Want: total, Err: err}
-		return downloadStep{err: short, retry: true, progressed: got > 0, reason: short.Error() + ", connection closed"}
+		return transient(short, short.Error()+", connection closed", got > 0)
 	}
-	return downloadStep{err: d.wrap(err), retry: true, progressed: got > 0, reason: "connection lost mid-file: " + rootCause(err)}
+	return transient(d.wrap(err), "connection lost mid-file: "+rootCause(err), got > 0)
 }
 
-// stallOf returns the *StallError that ended the attempt, if one did.
 func stallOf(ctx context.Context) (*StallError, bool) {
 	var stall *StallError
 	return stall, errors.As(context.Cause(ctx), &stall)
 }
 
-// wrap names the operation in err, leaving out the URL that url.Error
-// quotes (the link's query may carry a credential).
+// wrap drops url.Error's URL, whose query may carry a credential.
 func (d *download) wrap(err error) error {
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
@@ -496,7 +371,6 @@ func (d *download) wrap(err error) error {
 	return fmt.Errorf("%s: %w", d.operation, err)
 }
 
-// report calls the progress callback.
 func (d *download) report(written, total int64) {
 	if d.progress != nil {
 		d.progress(DownloadProgress{Written: written, Total: total})

@@ -28,8 +28,9 @@ func BenchmarkDownloadLoopback(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("discard", func(b *testing.B) { benchDownload(b, client, link, nil) })
-	b.Run("sha256", func(b *testing.B) { benchDownload(b, client, link, sha256.New) })
+	checked := checkedLink(b, client, link)
+	b.Run("discard", func(b *testing.B) { benchDownload(b, client, checked, nil) })
+	b.Run("sha256", func(b *testing.B) { benchDownload(b, client, checked, sha256.New) })
 }
 
 // benchFileServer serves benchDownloadBytes from one repeated block and
@@ -52,7 +53,7 @@ func benchFileServer(b *testing.B) string {
 
 // benchDownload downloads the file once per iteration into a counting
 // target, hashing it when newHash is set.
-func benchDownload(b *testing.B, client *Client, link string, newHash func() hash.Hash) {
+func benchDownload(b *testing.B, client *Client, link DownloadLink, newHash func() hash.Hash) {
 	b.SetBytes(benchDownloadBytes)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -87,7 +88,9 @@ func (c *countingTarget) Write(p []byte) (int, error) {
 
 func (c *countingTarget) Size() int64 { return c.n }
 
-func (c *countingTarget) Truncate() error {
+func (c *countingTarget) Validator() string { return "" }
+
+func (c *countingTarget) Reset(string) error {
 	c.n = 0
 	if c.hash != nil {
 		c.hash.Reset()

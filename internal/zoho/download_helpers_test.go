@@ -30,6 +30,7 @@ import (
 const (
 	testZGID     = "757345985"
 	otherToken   = "1000.aaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbb"
+	testETag     = `"v1-4876876000001593003"`
 	linkPathTail = "/v2/crm/" + testZGID + "/backup/" + backupID + "/"
 )
 
@@ -69,15 +70,18 @@ type fault struct {
 	// after bytes of the body, cutMode happens.
 	after   int64
 	cutMode cut
+	// etag replaces the server's ETag on a served answer; "-" sends none.
+	etag string
 }
 
 // seenRequest is what the file server saw of one request.
 type seenRequest struct {
-	host, path, authorization, rangeHeader, acceptEncoding string
+	host, path, authorization, rangeHeader, ifRange, acceptEncoding string
 }
 
 // fileServer serves content with faults from script (request number n,
-// from 0), and records every request.
+// from 0), and records every request. Served answers carry the ETag
+// testETag, and honour If-Range.
 type fileServer struct {
 	content []byte
 	script  func(n int) fault
@@ -97,7 +101,7 @@ func (s *fileServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := len(s.seen)
 	s.seen = append(s.seen, seenRequest{
 		host: r.Host, path: r.URL.Path, authorization: r.Header.Get("Authorization"),
-		rangeHeader: r.Header.Get("Range"), acceptEncoding: r.Header.Get("Accept-Encoding"),
+		rangeHeader: r.Header.Get("Range"), ifRange: r.Header.Get("If-Range"), acceptEncoding: r.Header.Get("Accept-Encoding"),
 	})
 	s.mu.Unlock()
 	var f fault
@@ -111,6 +115,13 @@ func (s *fileServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(f.status)
 		_, _ = w.Write([]byte(f.body))
 		return
+	}
+	switch f.etag {
+	case "":
+		w.Header().Set("ETag", testETag)
+	case "-":
+	default:
+		w.Header().Set("ETag", f.etag)
 	}
 	out := w
 	if f.cutMode != noCut {
@@ -167,31 +178,45 @@ func (c *cuttingWriter) Write(p []byte) (int, error) {
 	return n, errTruncated
 }
 
-// memTarget is a DownloadTarget in memory.
+// memTarget is a DownloadTarget in memory; resets counts the Resets that
+// discarded bytes.
 type memTarget struct {
-	bytes.Buffer
-	truncations int
+	buf       bytes.Buffer
+	validator string
+	resets    int
 }
 
-func (m *memTarget) Size() int64 { return int64(m.Len()) }
+func (m *memTarget) Write(p []byte) (int, error) { return m.buf.Write(p) }
 
-func (m *memTarget) Truncate() error {
-	m.truncations++
-	m.Reset()
+func (m *memTarget) Size() int64 { return int64(m.buf.Len()) }
+
+func (m *memTarget) Validator() string { return m.validator }
+
+func (m *memTarget) Reset(validator string) error {
+	if m.buf.Len() > 0 {
+		m.resets++
+	}
+	m.buf.Reset()
+	m.validator = validator
 	return nil
 }
 
-// heldTarget is a target that already holds the first n bytes of content.
+func (m *memTarget) Len() int { return m.buf.Len() }
+
+func (m *memTarget) Bytes() []byte { return m.buf.Bytes() }
+
+// heldTarget is a target that already holds the first n bytes of content,
+// started from an answer with the ETag testETag.
 func heldTarget(content []byte, n int) *memTarget {
-	t := &memTarget{}
-	t.Write(content[:n])
+	t := &memTarget{validator: testETag}
+	t.buf.Write(content[:n])
 	return t
 }
 
 // loopbackDownload starts a plain file server on loopback and a client
 // whose api_domain is loopback (as with the emulator); it returns the
-// client, the link of Data_001.zip on that server, and the server.
-func loopbackDownload(t *testing.T, content []byte, script func(int) fault, cfg Config) (*Client, string, *fileServer) {
+// client, the checked link of Data_001.zip on that server, and the server.
+func loopbackDownload(t *testing.T, content []byte, script func(int) fault, cfg Config) (*Client, DownloadLink, *fileServer) {
 	t.Helper()
 	fs := &fileServer{content: content, script: script}
 	srv := httptest.NewServer(fs)
@@ -207,7 +232,17 @@ func loopbackDownload(t *testing.T, content []byte, script func(int) fault, cfg 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return client, srv.URL + linkPathTail + "Data_001.zip", fs
+	return client, checkedLink(t, client, srv.URL+linkPathTail+"Data_001.zip"), fs
+}
+
+// checkedLink is raw as the client's CheckDownloadLink accepts it.
+func checkedLink(t testing.TB, client *Client, raw string) DownloadLink {
+	t.Helper()
+	link, err := client.CheckDownloadLink(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return link
 }
 
 // zohoHostNames are the names the test certificate covers: every data

@@ -7,40 +7,19 @@ import (
 	"strings"
 )
 
-// Which hosts may receive the access token with a download request.
-//
-// Zoho's own SDK sends the token to whatever host a download link names.
-// The links come from the server, so a compromised proxy, a bug or a
-// tampered answer could point them anywhere, and the token (which can read
-// and delete the organization's data) would follow. This client sends it
-// only to:
-//   - https hosts under the Zoho domain of the configured data centre
-//     (download-accl.zoho.com for api_domain https://www.zohoapis.com), on
-//     https's port;
-//   - loopback hosts, over http or https, when api_domain itself is loopback
-//     (the emulator, which serves its files on a second local listener).
-//
-// "Under" means equal to the domain or ending in "." + the domain:
-// evilzoho.com is not under zoho.com. An api_domain that is neither a data
-// centre's nor loopback (a proxy, a custom domain) allows no download host:
-// which hosts belong to Zoho cannot be known from it.
+// Which hosts may receive the access token with a download request:
+// https hosts under the data centre's Zoho domain, or loopback hosts when
+// api_domain is loopback (docs/design/download.md).
 
-// apiHostPrefixes are the prefixes Zoho puts before a data centre's API
-// domain: www. for production, sandbox. and developer. for sandboxes and
-// developer editions.
 var apiHostPrefixes = []string{"www.", "sandbox.", "developer."}
 
-// downloadPolicy is the allow-list of one client.
 type downloadPolicy struct {
-	// apiDomain is the configured API origin, for messages.
-	apiDomain string
-	// domain is the data centre's Zoho domain, such as "zoho.eu"; empty
-	// when api_domain is loopback or not a data centre's.
+	apiDomain string // for messages
+	// domain is the data centre's Zoho domain, such as "zoho.eu", or "".
 	domain   string
 	loopback bool
 }
 
-// downloadPolicyFor derives the allow-list from the client's API origin.
 func downloadPolicyFor(apiOrigin string) downloadPolicy {
 	policy := downloadPolicy{apiDomain: apiOrigin}
 	u, err := url.Parse(apiOrigin)
@@ -56,11 +35,9 @@ func downloadPolicyFor(apiOrigin string) downloadPolicy {
 	return policy
 }
 
-// ZohoDomainFor returns the Zoho domain of the data centre whose CRM API is
+// ZohoDomainFor returns the Zoho domain of the data centre whose API is
 // served at apiHost (www.zohoapis.eu gives zoho.eu, www.zohoapis.ca gives
-// zohocloud.ca; sandbox. and developer. hosts give the same), or "" when
-// apiHost is no data centre's. It reads the data centre table: a data
-// centre's Zoho domain is its accounts server's host without "accounts.".
+// zohocloud.ca), or "" when apiHost is no data centre's.
 func ZohoDomainFor(apiHost string) string {
 	host := strings.ToLower(apiHost)
 	for _, prefix := range apiHostPrefixes {
@@ -77,7 +54,6 @@ func ZohoDomainFor(apiHost string) string {
 	return ""
 }
 
-// hostOf is the host of a URL of the data centre table.
 func hostOf(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -86,7 +62,6 @@ func hostOf(raw string) string {
 	return u.Hostname()
 }
 
-// allowed says, for a refusal, which hosts this policy accepts.
 func (p downloadPolicy) allowed() string {
 	switch {
 	case p.loopback:
@@ -97,9 +72,7 @@ func (p downloadPolicy) allowed() string {
 	return fmt.Sprintf("https hosts under %s (such as download-accl.%s), the Zoho domain of api_domain %s", p.domain, p.domain, p.apiDomain)
 }
 
-// check returns nil when u's host may receive the token, else a
-// *DownloadHostError saying why not; redirect says u is a redirect's
-// location rather than a link.
+// check returns a *DownloadHostError unless u's host may receive the token.
 func (p downloadPolicy) check(u *url.URL, redirect bool) error {
 	host := strings.ToLower(u.Hostname())
 	reason := p.refusal(u.Scheme, host, u.Port())
@@ -115,8 +88,7 @@ func (p downloadPolicy) check(u *url.URL, redirect bool) error {
 	}
 }
 
-// refusal is why a link over scheme to host:port may not receive the
-// token, or "" when it may.
+// refusal is why scheme://host:port may not receive the token, or "".
 func (p downloadPolicy) refusal(scheme, host, port string) string {
 	switch {
 	case p.loopback && isLoopbackHost(host):
@@ -141,9 +113,7 @@ func (p downloadPolicy) refusal(scheme, host, port string) string {
 	return ""
 }
 
-// isDNSName reports whether host is made of non-empty labels of ASCII
-// letters, digits and hyphens, not starting or ending with a hyphen: no
-// trailing dot, no empty label, nothing a resolver could read another way.
+// isDNSName: non-empty labels of ASCII letters, digits and inner hyphens.
 func isDNSName(host string) bool {
 	if host == "" || len(host) > 253 {
 		return false
@@ -162,19 +132,14 @@ func isDNSName(host string) bool {
 	return true
 }
 
-// DownloadHostError is a download link, or a redirect of one, to a host
-// that may not receive the access token. Nothing was sent to that host.
+// DownloadHostError is a link, or a redirect, to a host that may not
+// receive the access token. Nothing was sent to it.
 type DownloadHostError struct {
-	// Host is the refused host (and port, if any), bounded.
-	Host string
-	// Link is the link or redirect target, redacted (scheme, host, path).
-	Link string
-	// Redirect is set when a download host redirected to this host.
+	Host     string // with its port, bounded
+	Link     string // redacted
 	Redirect bool
-	// Reason says why the host is refused.
-	Reason string
-	// Allowed says which hosts the client accepts, and why.
-	Allowed string
+	Reason   string
+	Allowed  string // which hosts the client accepts, and why
 }
 
 func (e *DownloadHostError) Error() string {
@@ -185,10 +150,8 @@ func (e *DownloadHostError) Error() string {
 	return fmt.Sprintf("%s host %q refused, nothing was sent to it (link %q): %s; the access token goes only to %s", what, e.Host, e.Link, e.Reason, e.Allowed)
 }
 
-// CheckDownloadLink checks link as ParseDownloadLink does and checks that
-// its host may receive this client's access token (the allow-list above).
-// Downloads call it first; callers can call it for every link before
-// downloading any, so that one bad link stops the whole backup early.
+// CheckDownloadLink parses link and checks that its host may receive this
+// client's token. Check every link before the first download.
 func (c *Client) CheckDownloadLink(link string) (DownloadLink, error) {
 	parsed, err := ParseDownloadLink(link)
 	if err != nil {
@@ -200,8 +163,6 @@ func (c *Client) CheckDownloadLink(link string) (DownloadLink, error) {
 	return parsed, nil
 }
 
-// downloadPolicy is the client's allow-list, from its API origin (the
-// base URL before /crm/bulk/{version}).
 func (c *Client) downloadPolicy() downloadPolicy {
 	origin, _, _ := strings.Cut(c.baseURL, "/crm/bulk/")
 	return downloadPolicyFor(origin)

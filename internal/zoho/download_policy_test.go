@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -45,7 +46,7 @@ func TestDownloadReachesEachDataCentresZohoHost(t *testing.T) {
 				client, fs := tlsDownload(t, apiDomain, content, nil)
 				target := &memTarget{}
 				link := "https://download-accl." + domain + linkPathTail + "Data_001.zip"
-				result, err := client.Download(context.Background(), link, target, nil)
+				result, err := client.Download(context.Background(), checkedLink(t, client, link), target, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -98,9 +99,15 @@ func TestDownloadHostRefusals(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			client, fs := tlsDownload(t, tt.apiDomain, fileContent(64), nil)
 			target := &memTarget{}
-			_, err := client.Download(context.Background(), tt.link, target, nil)
+			_, err := client.CheckDownloadLink(tt.link)
 			if err == nil {
 				t.Fatal("want a refusal")
+			}
+			if u, parseErr := url.Parse(tt.link); parseErr == nil {
+				// Download refuses it too when handed it unchecked.
+				if _, err := client.Download(context.Background(), DownloadLink{URL: u, FileName: "Data_001.zip"}, target, nil); err == nil {
+					t.Error("Download accepted a link CheckDownloadLink refuses")
+				}
 			}
 			if got := fs.requests(); len(got) != 0 {
 				t.Errorf("the refused host received %d requests: %+v", len(got), got)
@@ -184,7 +191,7 @@ func TestLoopbackAPIDomainAllowsLoopbackHostsOnly(t *testing.T) {
 func TestZohoHostsAreMatchedWithoutCase(t *testing.T) {
 	client, fs := tlsDownload(t, "https://www.zohoapis.in", fileContent(10), nil)
 	target := &memTarget{}
-	if _, err := client.Download(context.Background(), "https://Download-ACCL.Zoho.IN"+linkPathTail+"Data_001.zip", target, nil); err != nil {
+	if _, err := client.Download(context.Background(), checkedLink(t, client, "https://Download-ACCL.Zoho.IN"+linkPathTail+"Data_001.zip"), target, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := fs.requests(); len(got) != 1 {
@@ -202,7 +209,7 @@ func TestRedirectToAnotherHostNeverReceivesTheToken(t *testing.T) {
 				return fault{status: http.StatusFound, header: map[string]string{"Location": location}}
 			}
 			client, fs := tlsDownload(t, "https://www.zohoapis.com", fileContent(64), script)
-			_, err := client.Download(context.Background(), "https://download-accl.zoho.com"+linkPathTail+"Data_001.zip", &memTarget{}, nil)
+			_, err := client.Download(context.Background(), checkedLink(t, client, "https://download-accl.zoho.com"+linkPathTail+"Data_001.zip"), &memTarget{}, nil)
 			var hostErr *DownloadHostError
 			if !errors.As(err, &hostErr) || !hostErr.Redirect {
 				t.Fatalf("want a redirect *DownloadHostError, got %T %v", err, err)
@@ -224,7 +231,7 @@ func TestRedirectWithinTheZohoDomainIsFollowed(t *testing.T) {
 	script := firstAnswer(fault{status: http.StatusTemporaryRedirect, header: map[string]string{"Location": "https://files-accl.zoho.com/v2/crm/1/backup/2/Data_001.zip?sig=x"}})
 	client, fs := tlsDownload(t, "https://www.zohoapis.com", content, script)
 	target := &memTarget{}
-	result, err := client.Download(context.Background(), "https://download-accl.zoho.com"+linkPathTail+"Data_001.zip", target, nil)
+	result, err := client.Download(context.Background(), checkedLink(t, client, "https://download-accl.zoho.com"+linkPathTail+"Data_001.zip"), target, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +247,7 @@ func TestRedirectsAreBounded(t *testing.T) {
 		return fault{status: http.StatusFound, header: map[string]string{"Location": "/v2/crm/1/backup/2/again.zip"}}
 	}
 	client, fs := tlsDownload(t, "https://www.zohoapis.com", fileContent(64), script)
-	_, err := client.Download(context.Background(), "https://download-accl.zoho.com"+linkPathTail+"Data_001.zip", &memTarget{}, nil)
+	_, err := client.Download(context.Background(), checkedLink(t, client, "https://download-accl.zoho.com"+linkPathTail+"Data_001.zip"), &memTarget{}, nil)
 	var answerErr *DownloadAnswerError
 	if !errors.As(err, &answerErr) || !strings.Contains(err.Error(), "more than 5 redirects") {
 		t.Fatalf("want *DownloadAnswerError for too many redirects, got %v", err)

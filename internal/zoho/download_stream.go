@@ -11,48 +11,63 @@ import (
 	"time"
 )
 
-// send gets a token and sends the GET, asking for the bytes after held when
-// the target holds some, and follows redirects the allow-list accepts.
-func (d *download) send(ctx context.Context, held int64) (*http.Response, string, error) {
-	token, err := d.client.tokens.Token(ctx)
+// sendOnce authorizes and sends the GET of ask, following allowed
+// redirects: a 200, 206 or 416 is handed over open, any other answer read.
+func (d *download) sendOnce(ctx context.Context, ask rangeAsk) (*response, error) {
+	token, err := d.client.authorize(ctx, d.operation)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: getting an access token: %w", d.operation, err)
-	}
-	if err := CheckHeaderValue(token); err != nil {
-		return nil, "", &TokenNotSendableError{Operation: d.operation, Reason: err.Error()}
+		return nil, err
 	}
 	policy := d.client.downloadPolicy()
 	target := d.result.Link.URL
 	for hops := 0; ; hops++ {
-		resp, err := d.get(ctx, target, token, held)
-		if err != nil || !isRedirect(resp.StatusCode) {
-			return resp, token, err
+		resp, err := d.get(ctx, target, token, ask)
+		if err != nil {
+			return nil, err
+		}
+		if !isRedirect(resp.StatusCode) {
+			return d.received(resp, token)
 		}
 		next, err := d.redirect(ctx, policy, target, resp, hops)
 		if err != nil {
-			return nil, token, err
+			return nil, err
 		}
 		target = next
 	}
 }
 
-// get sends one GET of target with the token. target has passed the
-// allow-list: the token goes nowhere else.
-func (d *download) get(ctx context.Context, target *url.URL, token string, held int64) (*http.Response, error) {
+func (d *download) received(resp *http.Response, token string) (*response, error) {
+	d.client.answered(token, resp.StatusCode)
+	answer := &response{status: resp.StatusCode, header: resp.Header, token: token}
+	switch resp.StatusCode {
+	case http.StatusOK, http.StatusPartialContent, http.StatusRequestedRangeNotSatisfiable:
+		answer.file = resp
+		return answer, nil
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading the HTTP %d answer: %w", d.operation, resp.StatusCode, err)
+	}
+	answer.body = body
+	return answer, nil
+}
+
+// get sends one GET of target, which the allow-list accepted.
+func (d *download) get(ctx context.Context, target *url.URL, token string, ask rangeAsk) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("building the request: %w", err)
+		return nil, d.wrap(fmt.Errorf("building the request: %w", err))
 	}
 	if req.URL.Host != target.Host {
-		// Never expected: the URL was re-read differently from the one checked.
-		return nil, fmt.Errorf("building the request: its host %q is not the checked host %q", req.URL.Host, target.Host)
+		return nil, d.wrap(fmt.Errorf("building the request: its host %q is not the checked host %q", req.URL.Host, target.Host))
 	}
 	req.Header.Set("Authorization", "Zoho-oauthtoken "+token)
-	// The bytes written must be the bytes served: Go's transparent gzip
-	// would hide the Content-Length and shift every Range offset.
+	// Go's transparent gzip would shift every Range offset.
 	req.Header.Set("Accept-Encoding", "identity")
-	if held > 0 {
-		req.Header.Set("Range", "bytes="+strconv.FormatInt(held, 10)+"-")
+	if ask.from > 0 {
+		req.Header.Set("Range", "bytes="+strconv.FormatInt(ask.from, 10)+"-")
+		req.Header.Set("If-Range", ask.validator)
 	}
 	if d.client.userAgent != "" {
 		req.Header.Set("User-Agent", d.client.userAgent)
@@ -61,9 +76,7 @@ func (d *download) get(ctx context.Context, target *url.URL, token string, held 
 	return d.client.httpClient.Do(req)
 }
 
-// redirect closes a redirect answer and returns where it points, once the
-// allow-list accepts that host; a redirect anywhere else is a
-// *DownloadHostError, and nothing is sent there.
+// redirect returns where a redirect points, if the allow-list accepts it.
 func (d *download) redirect(ctx context.Context, policy downloadPolicy, from *url.URL, resp *http.Response, hops int) (*url.URL, error) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBodyBytes))
 	_ = resp.Body.Close()
@@ -78,7 +91,7 @@ func (d *download) redirect(ctx context.Context, policy downloadPolicy, from *ur
 	if err != nil || next.Host == "" {
 		return nil, refuse("a redirect to an unreadable location")
 	}
-	if err := checkRedirectTarget(policy, next); err != nil {
+	if err := checkTokenTarget(policy, next, true); err != nil {
 		return nil, err
 	}
 	if hops >= maxDownloadRedirects {
@@ -92,27 +105,22 @@ func (d *download) redirect(ctx context.Context, policy downloadPolicy, from *ur
 	return next, nil
 }
 
-// checkRedirectTarget applies the allow-list to a redirect's location, which
-// must also be http(s) without credentials, as a link must.
-func checkRedirectTarget(policy downloadPolicy, next *url.URL) error {
+// checkTokenTarget applies the allow-list to a URL the token would go to.
+func checkTokenTarget(policy downloadPolicy, u *url.URL, redirect bool) error {
 	refused := func(reason string) error {
-		return &DownloadHostError{Host: shorten(strings.ToValidUTF8(next.Host, "\uFFFD"), maxCodeBytes*2), Link: redactedLink(next), Redirect: true, Reason: reason, Allowed: policy.allowed()}
+		return &DownloadHostError{Host: shorten(strings.ToValidUTF8(u.Host, "\uFFFD"), maxCodeBytes*2), Link: redactedLink(u), Redirect: redirect, Reason: reason, Allowed: policy.allowed()}
 	}
 	switch {
-	case next.Scheme != "https" && next.Scheme != "http":
+	case u.Scheme != "https" && u.Scheme != "http":
 		return refused("it is not an http(s) location")
-	case next.User != nil:
+	case u.User != nil:
 		return refused("the location carries a user name or password before its host")
 	}
-	return policy.check(next, true)
+	return policy.check(u, redirect)
 }
 
-// stream writes a 200 or 206 body into the target, which holds held bytes;
-// the file has total bytes (-1 when the server did not say).
-func (d *download) stream(ctx context.Context, resp *http.Response, held, total int64, watchdog *watchdog) downloadStep {
-	if total > MaxDownloadBytes {
-		return downloadStep{err: d.tooLarge(fmt.Sprintf("the server announces %d bytes", total))}
-	}
+// stream writes a body, bytes held to bodyEnd of total, into the target.
+func (d *download) stream(ctx context.Context, resp *http.Response, held, bodyEnd, total int64, watchdog *watchdog) attemptOutcome {
 	d.report(held, total)
 	chunks, release, stop := readAhead(resp.Body)
 	defer stop()
@@ -120,8 +128,8 @@ func (d *download) stream(ctx context.Context, resp *http.Response, held, total 
 	for c := range chunks {
 		if c.n > 0 {
 			watchdog.reset()
-			if failed := d.write(resp.StatusCode, held+got, c.buf[:c.n], total); failed != nil {
-				return downloadStep{err: failed}
+			if failed := d.write(resp.StatusCode, held, held+got, c.buf[:c.n], bodyEnd, total); failed != nil {
+				return permanent(failed)
 			}
 			got += int64(c.n)
 		}
@@ -133,20 +141,15 @@ func (d *download) stream(ctx context.Context, resp *http.Response, held, total 
 			return d.readFailure(ctx, c.err, held+got, total, got)
 		}
 	}
-	// The reader ends only after handing on the read that ended the body.
-	return downloadStep{err: fmt.Errorf("%s: the body's reader stopped without an answer", d.operation)}
+	return permanent(fmt.Errorf("%s: the body's reader stopped without an answer", d.operation))
 }
 
-// write appends data to the target, which holds held bytes, unless it
-// would pass the announced size or the bound on a file's size.
-func (d *download) write(status int, held int64, data []byte, total int64) error {
+// write appends data, from byte at, unless it passes the body's end.
+func (d *download) write(status int, start, at int64, data []byte, bodyEnd, total int64) error {
 	n := len(data)
-	end := held + int64(n)
-	switch {
-	case total >= 0 && end > total:
-		return &DownloadAnswerError{Operation: d.operation, HTTPStatus: status, Problem: fmt.Sprintf("the body carries more than the %d bytes announced", total)}
-	case end > MaxDownloadBytes:
-		return d.tooLarge("the body carries more")
+	end := at + int64(n)
+	if end > bodyEnd {
+		return d.refuse(status, fmt.Sprintf("the body carries more than the %d bytes announced", bodyEnd-start))
 	}
 	written, err := d.target.Write(data)
 	d.result.Fetched += int64(written)
@@ -160,69 +163,123 @@ func (d *download) write(status int, held int64, data []byte, total int64) error
 	return nil
 }
 
-// finish checks the body that ended at end against the announced size.
-func (d *download) finish(end, total, got int64) downloadStep {
-	if total >= 0 && end < total {
+func (d *download) finish(end, total, got int64) attemptOutcome {
+	if end < total {
 		short := &IncompleteBodyError{Operation: d.operation, Held: end, Want: total}
-		return downloadStep{err: short, retry: true, progressed: got > 0, reason: short.Error()}
-	}
-	if total < 0 {
-		total = end
+		return transient(short, short.Error(), got > 0)
 	}
 	if size := d.target.Size(); size != total {
-		return downloadStep{err: fmt.Errorf("%s: the download target holds %d bytes after all %d of the file were written", d.operation, size, total)}
+		return permanent(fmt.Errorf("%s: the download target holds %d bytes after all %d of the file were written", d.operation, size, total))
 	}
 	d.result.Size = total
-	return downloadStep{done: true}
+	return fileDone()
 }
 
-// tooLarge is the error of a file past MaxDownloadBytes.
 func (d *download) tooLarge(why string) error {
 	return &LimitError{Operation: d.operation, Bound: fmt.Sprintf("%d bytes per file", MaxDownloadBytes), Why: why + "; Zoho documents backup files of at most 1 GB"}
 }
 
-// parseContentRange reads a 206's "bytes first-last/complete" (RFC 9110
-// 14.4); complete is -1 for "*". Only plain decimal digits are accepted.
-func parseContentRange(header string) (first, last, complete int64, ok bool) {
-	spec, found := strings.CutPrefix(strings.TrimSpace(header), "bytes ")
-	rangePart, completePart, found2 := strings.Cut(spec, "/")
-	firstPart, lastPart, found3 := strings.Cut(rangePart, "-")
-	if !found || !found2 || !found3 {
-		return 0, 0, 0, false
+// maxValidatorBytes bounds a validator recorded and sent back.
+const maxValidatorBytes = 256
+
+// validatorOf is an answer's strong ETag, else its Last-Modified, else "".
+func validatorOf(h http.Header) string {
+	v := strongETag(h)
+	if v == "" {
+		v = strings.TrimSpace(h.Get("Last-Modified"))
 	}
-	first, ok1 := parseByteCount(firstPart)
-	last, ok2 := parseByteCount(lastPart)
-	complete, ok3 := int64(-1), completePart == "*"
-	if !ok3 {
-		complete, ok3 = parseByteCount(completePart)
+	if len(v) > maxValidatorBytes {
+		return ""
 	}
-	if !ok1 || !ok2 || !ok3 || first > last || (complete >= 0 && last >= complete) {
-		return 0, 0, 0, false
-	}
-	return first, last, complete, true
+	return v
 }
 
-// parseUnsatisfiedRange reads a 416's "bytes */complete".
+func strongETag(h http.Header) string {
+	etag := strings.TrimSpace(h.Get("ETag"))
+	if strings.HasPrefix(etag, "W/") {
+		return ""
+	}
+	return etag
+}
+
+// validatorMismatch says why a 206 is not of validator's file, or "".
+func validatorMismatch(validator string, h http.Header) string {
+	if etag := strongETag(h); etag != "" && etag != validator {
+		return fmt.Sprintf("its ETag %q is not %q, the one the bytes held were started with", serverText(etag, maxCodeBytes), serverText(validator, maxCodeBytes))
+	}
+	if strings.HasPrefix(validator, `"`) {
+		return ""
+	}
+	if modified := strings.TrimSpace(h.Get("Last-Modified")); modified != "" && modified != validator {
+		return fmt.Sprintf("its Last-Modified %q is not %q, the one the bytes held were started with", serverText(modified, maxCodeBytes), serverText(validator, maxCodeBytes))
+	}
+	return ""
+}
+
+// contentRange is a 206's "bytes first-last/total" (RFC 9110 14.4).
+type contentRange struct{ first, last, total int64 }
+
+type rangeVerdict int
+
+const (
+	rangeOK          rangeVerdict = iota
+	rangeMalformed                // not bytes first-last/total with first <= last < total
+	rangeSizeUnknown              // total "*"
+	rangeTooLarge                 // a number past MaxDownloadBytes (overflowing int64 or not)
+)
+
+// parseContentRange reads a 206's Content-Range: plain digits, bounded.
+func parseContentRange(header string) (contentRange, rangeVerdict) {
+	spec, found := strings.CutPrefix(strings.TrimSpace(header), "bytes ")
+	rangePart, totalPart, found2 := strings.Cut(spec, "/")
+	firstPart, lastPart, found3 := strings.Cut(rangePart, "-")
+	if !found || !found2 || !found3 {
+		return contentRange{}, rangeMalformed
+	}
+	first, v1 := parseByteCount(firstPart)
+	last, v2 := parseByteCount(lastPart)
+	total, v3 := int64(-1), rangeSizeUnknown
+	if totalPart != "*" {
+		total, v3 = parseByteCount(totalPart)
+	}
+	for _, v := range []rangeVerdict{rangeMalformed, rangeTooLarge, rangeSizeUnknown} {
+		if v1 == v || v2 == v || v3 == v {
+			return contentRange{}, v
+		}
+	}
+	if first > last || last >= total {
+		return contentRange{}, rangeMalformed
+	}
+	return contentRange{first: first, last: last, total: total}, rangeOK
+}
+
+// parseUnsatisfiedRange reads a 416's "bytes */total".
 func parseUnsatisfiedRange(header string) (int64, bool) {
-	completePart, found := strings.CutPrefix(strings.TrimSpace(header), "bytes */")
+	totalPart, found := strings.CutPrefix(strings.TrimSpace(header), "bytes */")
 	if !found {
 		return 0, false
 	}
-	return parseByteCount(completePart)
+	n, verdict := parseByteCount(totalPart)
+	return n, verdict == rangeOK
 }
 
-// parseByteCount reads 1 to 19 decimal digits.
-func parseByteCount(s string) (int64, bool) {
-	if s == "" || len(s) > 19 || strings.TrimLeft(s, "0123456789") != "" {
-		return 0, false
+// parseByteCount reads digits; past MaxDownloadBytes is rangeTooLarge.
+func parseByteCount(s string) (int64, rangeVerdict) {
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, rangeMalformed
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil
+	digits := strings.TrimLeft(s, "0")
+	if len(digits) > 19 {
+		return 0, rangeTooLarge
+	}
+	n, err := strconv.ParseInt("0"+digits, 10, 64)
+	if err != nil || n > MaxDownloadBytes {
+		return 0, rangeTooLarge
+	}
+	return n, rangeOK
 }
 
-// watchdog ends an attempt that receives nothing for timeout: a stall
-// bound rather than a bound on the whole request, which a 1 GB file would
-// outlast on any link.
+// watchdog ends an attempt that receives nothing for timeout.
 type watchdog struct {
 	timer   *time.Timer
 	timeout time.Duration
@@ -232,7 +289,6 @@ func startWatchdog(timeout time.Duration, fire func()) *watchdog {
 	return &watchdog{timer: time.AfterFunc(timeout, fire), timeout: timeout}
 }
 
-// reset restarts the timeout: bytes arrived.
 func (w *watchdog) reset() { w.timer.Reset(w.timeout) }
 
 func (w *watchdog) stop() { w.timer.Stop() }

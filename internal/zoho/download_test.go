@@ -28,8 +28,11 @@ func TestDownloadWholeFile(t *testing.T) {
 		t.Errorf("result %+v", result)
 	}
 	seen := fs.requests()
-	if len(seen) != 1 || seen[0].authorization != "Zoho-oauthtoken "+testToken || seen[0].rangeHeader != "" || seen[0].acceptEncoding != "identity" {
+	if len(seen) != 1 || seen[0].authorization != "Zoho-oauthtoken "+testToken || seen[0].rangeHeader != "" || seen[0].ifRange != "" || seen[0].acceptEncoding != "identity" {
 		t.Errorf("requests %+v", seen)
+	}
+	if target.validator != testETag {
+		t.Errorf("the target recorded the validator %q, want the answer's ETag %q", target.validator, testETag)
 	}
 	last := DownloadProgress{}
 	for _, p := range reports {
@@ -56,7 +59,7 @@ func TestDownloadResumesWithRange(t *testing.T) {
 	if !result.Resumed || result.Restarted || result.HeldAtStart != int64(held) || result.Fetched != int64(len(content)-held) || result.Size != int64(len(content)) {
 		t.Errorf("result %+v", result)
 	}
-	if seen := fs.requests(); len(seen) != 1 || seen[0].rangeHeader != "bytes=300001-" {
+	if seen := fs.requests(); len(seen) != 1 || seen[0].rangeHeader != "bytes=300001-" || seen[0].ifRange != testETag {
 		t.Errorf("requests %+v", seen)
 	}
 }
@@ -70,8 +73,8 @@ func TestDownloadRestartsWhenRangeIsIgnored(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkContent(t, target, content)
-	if !result.Restarted || result.Resumed || result.Fetched != int64(len(content)) || result.Attempts != 1 || target.truncations != 1 {
-		t.Errorf("result %+v, %d truncations", result, target.truncations)
+	if !result.Restarted || result.Resumed || result.Fetched != int64(len(content)) || result.Attempts != 1 || target.resets != 1 {
+		t.Errorf("result %+v, %d resets", result, target.resets)
 	}
 	if seen := fs.requests(); len(seen) != 1 || seen[0].rangeHeader != "bytes=1000-" {
 		t.Errorf("requests %+v", seen)
@@ -149,10 +152,10 @@ func TestDownloadAlreadyComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkContent(t, target, content)
-	if !result.AlreadyComplete || result.Fetched != 0 || result.Size != 4096 || target.truncations != 0 {
+	if !result.AlreadyComplete || result.Fetched != 0 || result.Size != 4096 || target.resets != 0 {
 		t.Errorf("result %+v", result)
 	}
-	if seen := fs.requests(); len(seen) != 1 || seen[0].rangeHeader != "bytes=4096-" {
+	if seen := fs.requests(); len(seen) != 1 || seen[0].rangeHeader != "bytes=4096-" || seen[0].ifRange != testETag {
 		t.Errorf("requests %+v", seen)
 	}
 }
@@ -259,7 +262,7 @@ func TestDownloadTruncatedBodyIsDetected(t *testing.T) {
 // (a well-formed answer, just shorter) is an *IncompleteBodyError, resumed.
 func TestDownloadShortRangeIsContinued(t *testing.T) {
 	content := fileContent(10_000)
-	script := firstAnswer(fault{status: http.StatusPartialContent, header: map[string]string{"Content-Range": "bytes 0-999/10000"}, body: string(content[:1000])})
+	script := firstAnswer(fault{status: http.StatusPartialContent, header: map[string]string{"Content-Range": "bytes 0-999/10000", "ETag": testETag}, body: string(content[:1000])})
 	logs := &logRecorder{}
 	client, link, fs := loopbackDownload(t, content, script, Config{Logf: logs.logf})
 	target := &memTarget{}
@@ -331,7 +334,7 @@ func TestDownloadStallTimeoutIsNotAWholeRequestTimeout(t *testing.T) {
 	}
 	target := &memTarget{}
 	start := time.Now()
-	if _, err := client.Download(context.Background(), srv.URL+linkPathTail+"Data_001.zip", target, nil); err != nil {
+	if _, err := client.Download(context.Background(), checkedLink(t, client, srv.URL+linkPathTail+"Data_001.zip"), target, nil); err != nil {
 		t.Fatal(err)
 	}
 	checkContent(t, target, content)
@@ -373,6 +376,51 @@ func TestDownloadInvalidTokenRefreshesAndResumes(t *testing.T) {
 		t.Errorf("invalidated %q, result %+v", tokens.invalidated, result)
 	}
 }
+
+// TestDownloadResendsAReplacedTokenWithoutARefresh: a download whose token
+// was replaced by another request while it was on the wire is sent again
+// with the current token, as an API call is, and spends no refresh.
+func TestDownloadResendsAReplacedTokenWithoutARefresh(t *testing.T) {
+	content := fileContent(5000)
+	tokens := &replacedTokens{tokens: []string{testToken, otherToken}}
+	var fs *fileServer
+	script := func(n int) fault {
+		if fs.requests()[n].authorization == "Zoho-oauthtoken "+testToken {
+			return fault{status: http.StatusUnauthorized, body: envelopeBody(CodeInvalidToken, "invalid oauth token")}
+		}
+		return fault{}
+	}
+	client, link, server := loopbackDownload(t, content, script, Config{Tokens: tokens, Retry: noRetries})
+	fs = server
+	target := &memTarget{}
+	if _, err := client.Download(context.Background(), link, target, nil); err != nil {
+		t.Fatal(err)
+	}
+	checkContent(t, target, content)
+	if seen := fs.requests(); len(seen) != 2 || seen[1].authorization != "Zoho-oauthtoken "+otherToken || tokens.invalidated.Load() != 0 {
+		t.Errorf("requests %+v, %d invalidations", seen, tokens.invalidated.Load())
+	}
+}
+
+// replacedTokens hands out its first token once, after which another
+// request has replaced it with the second.
+type replacedTokens struct {
+	tokens      []string
+	handedOut   atomic.Int32
+	invalidated atomic.Int32
+}
+
+func (r *replacedTokens) Token(context.Context) (string, error) {
+	return r.tokens[min(int(r.handedOut.Add(1))-1, 1)], nil
+}
+
+func (r *replacedTokens) peekToken() (string, bool) { return r.tokens[1], true }
+
+func (r *replacedTokens) Invalidate(context.Context, string) { r.invalidated.Add(1) }
+
+func (*replacedTokens) tokenAccepted(string) {}
+
+func (*replacedTokens) tokenServed(string) bool { return false }
 
 func TestDownloadInvalidTokenIsReportedWhenItCannotBeReplaced(t *testing.T) {
 	invalid := func(int) fault {
@@ -475,7 +523,7 @@ func TestDownloadRetriesTransientAnswers(t *testing.T) {
 		t.Errorf("result %+v, logged %q", result, logs.reasons())
 	}
 	for _, line := range logs.lines {
-		if line["link"] != link || line["operation"] != "download Data_001.zip of backup "+backupID {
+		if line["link"] != link.RedactedURL || line["operation"] != "download Data_001.zip of backup "+backupID {
 			t.Errorf("log line %v", line)
 		}
 	}
@@ -559,7 +607,7 @@ func TestDownloadTakesNoLimiterSlot(t *testing.T) {
 	started := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		_, err := client.Download(ctx, files.URL+linkPathTail+"Data_001.zip", &memTarget{}, func(DownloadProgress) {
+		_, err := client.Download(ctx, checkedLink(t, client, files.URL+linkPathTail+"Data_001.zip"), &memTarget{}, func(DownloadProgress) {
 			select {
 			case <-started:
 			default:
@@ -580,63 +628,210 @@ func TestDownloadTakesNoLimiterSlot(t *testing.T) {
 	}
 }
 
-func TestDownloadChecksTheLinkBeforeAnything(t *testing.T) {
+// TestDownloadChecksTheLinksHostBeforeAnything: a link this client does not
+// trust (unchecked, or checked by a client of another data centre) gets
+// nothing sent and nothing written.
+func TestDownloadChecksTheLinksHostBeforeAnything(t *testing.T) {
 	content := fileContent(10)
-	client, link, fs := loopbackDownload(t, content, nil, Config{})
-	target := heldTarget(content, 5)
-	_, err := client.Download(context.Background(), strings.Replace(link, "Data_001.zip", "..%2Fescape.zip", 1), target, nil)
-	var linkErr *DownloadLinkError
-	if !errors.As(err, &linkErr) || len(fs.requests()) != 0 || target.Len() != 5 || target.truncations != 0 {
-		t.Fatalf("got %v, %d requests, target %d bytes", err, len(fs.requests()), target.Len())
+	client, _, fs := loopbackDownload(t, content, nil, Config{})
+	zohoLink, err := ParseDownloadLink(zohoLinkBase + "Data_001.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []DownloadLink{{}, zohoLink} {
+		target := heldTarget(content, 5)
+		_, err := client.Download(context.Background(), bad, target, nil)
+		var linkErr *DownloadLinkError
+		var hostErr *DownloadHostError
+		if !errors.As(err, &linkErr) && !errors.As(err, &hostErr) {
+			t.Errorf("%+v: got %T %v", bad, err, err)
+		}
+		if target.Len() != 5 || target.resets != 0 {
+			t.Errorf("%+v: target holds %d bytes after %d resets", bad, target.Len(), target.resets)
+		}
+	}
+	if len(fs.requests()) != 0 {
+		t.Errorf("%d requests", len(fs.requests()))
 	}
 }
 
 func TestParseContentRange(t *testing.T) {
-	for header, want := range map[string][3]int64{
+	for header, want := range map[string]contentRange{
 		"bytes 0-9/10":                           {0, 9, 10},
-		"bytes 100-199/*":                        {100, 199, -1},
 		" bytes 5-5/6 ":                          {5, 5, 6},
 		"bytes 0-0/1":                            {0, 0, 1},
+		"bytes 00000000000000000000001-1/2":      {1, 1, 2},
 		"bytes 1073741823-1073741823/1073741824": {1073741823, 1073741823, 1073741824},
+		"bytes 0-4294967295/4294967296":          {0, MaxDownloadBytes - 1, MaxDownloadBytes},
 	} {
-		first, last, complete, ok := parseContentRange(header)
-		if !ok || [3]int64{first, last, complete} != want {
-			t.Errorf("%q: got %d %d %d %v", header, first, last, complete, ok)
+		got, verdict := parseContentRange(header)
+		if verdict != rangeOK || got != want {
+			t.Errorf("%q: got %+v, verdict %d", header, got, verdict)
 		}
 	}
-	for _, header := range []string{"", "bytes", "bytes */10", "bytes 9-0/10", "bytes 0-10/10", "bytes -1-5/10", "bytes 0-5/+10", "items 0-5/10", "bytes 0-5", "bytes 0x1-5/10", "bytes 0-99999999999999999999/*"} {
-		if _, _, _, ok := parseContentRange(header); ok {
-			t.Errorf("%q accepted", header)
+	for header, want := range map[string]rangeVerdict{
+		"":                                 rangeMalformed,
+		"bytes":                            rangeMalformed,
+		"bytes */10":                       rangeMalformed,
+		"bytes 9-0/10":                     rangeMalformed,
+		"bytes 0-10/10":                    rangeMalformed,
+		"bytes -1-5/10":                    rangeMalformed,
+		"bytes 0-5/+10":                    rangeMalformed,
+		"items 0-5/10":                     rangeMalformed,
+		"bytes 0-5":                        rangeMalformed,
+		"bytes 0x1-5/10":                   rangeMalformed,
+		"bytes 100-199/*":                  rangeSizeUnknown,
+		"bytes 1000-9223372036854775807/*": rangeTooLarge,
+		"bytes 0-99999999999999999999/*":   rangeTooLarge,
+		"bytes 0-9/9223372036854775808":    rangeTooLarge,
+		"bytes 0-9/18446744073709551626":   rangeTooLarge,
+		"bytes 0-4294967296/4294967297":    rangeTooLarge,
+		"bytes 9223372036854775807-0/10":   rangeTooLarge,
+		"bytes 1000-9223372036854775806/9223372036854775807": rangeTooLarge,
+	} {
+		if got, verdict := parseContentRange(header); verdict != want || got != (contentRange{}) {
+			t.Errorf("%q: got %+v, verdict %d, want verdict %d", header, got, verdict, want)
 		}
 	}
 	if n, ok := parseUnsatisfiedRange("bytes */4096"); !ok || n != 4096 {
 		t.Errorf("got %d %v", n, ok)
 	}
-	for _, header := range []string{"", "bytes 0-1/2", "bytes */", "bytes */-1", "bytes */x"} {
+	for _, header := range []string{"", "bytes 0-1/2", "bytes */", "bytes */-1", "bytes */x", "bytes */99999999999999999999", "bytes */9223372036854775807"} {
 		if _, ok := parseUnsatisfiedRange(header); ok {
 			t.Errorf("%q accepted", header)
 		}
 	}
 }
 
-// TestDownloadWithoutContentLength: a chunked 200 has no size up front; it
-// completes at the end of the chunks, whose framing reveals a cut.
-func TestDownloadWithoutContentLength(t *testing.T) {
+// TestDownloadWithoutAnnouncedSizeIsRefused: an answer that does not say
+// how large the file is (a chunked 200, a 206 whose total is "*", or a
+// Content-Range past any file's size) is refused before a byte is written,
+// and not sent again; what the target held stays.
+func TestDownloadWithoutAnnouncedSizeIsRefused(t *testing.T) {
 	content := fileContent(100_000)
-	client, link, _ := loopbackDownload(t, content, func(int) fault { return fault{status: http.StatusOK, body: string(content)} }, Config{})
-	target := &memTarget{}
-	var first DownloadProgress
-	result, err := client.Download(context.Background(), link, target, func(p DownloadProgress) {
-		if first == (DownloadProgress{}) {
-			first = p
-		}
-	})
+	tests := map[string]struct {
+		fault fault
+		want  string
+	}{
+		"200 without Content-Length": {fault{status: http.StatusOK, body: string(content[:40_000])}, "it has no Content-Length: no size was announced"},
+		"206 with total *":           {fault{contentRange: "bytes 1000-99999/*"}, `"bytes 1000-99999/*" gives no total size: no size was announced`},
+		"206 past int64":             {fault{contentRange: "bytes 1000-9223372036854775807/*"}, "names bytes past the 4294967296 a file may have"},
+		"206 overflowing total":      {fault{contentRange: "bytes 1000-99999/99999999999999999999"}, "names bytes past the 4294967296"},
+		"206 past the bound":         {fault{contentRange: "bytes 1000-99999/4294967297"}, "names bytes past the 4294967296"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			client, link, fs := loopbackDownload(t, content, func(int) fault { return tt.fault }, Config{})
+			target := heldTarget(content, 1000)
+			var reports []DownloadProgress
+			result, err := client.Download(context.Background(), link, target, func(p DownloadProgress) { reports = append(reports, p) })
+			var answerErr *DownloadAnswerError
+			if !errors.As(err, &answerErr) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %T %v", err, err)
+			}
+			if len(fs.requests()) != 1 || result.Fetched != 0 || result.Size != 0 || len(reports) != 0 {
+				t.Errorf("%d requests, result %+v, progress %+v", len(fs.requests()), result, reports)
+			}
+			if target.resets != 0 || target.validator != testETag {
+				t.Errorf("the target was reset (%d, validator %q)", target.resets, target.validator)
+			}
+			checkContent(t, target, content[:1000])
+		})
+	}
+}
+
+// TestDownloadWithoutValidatorStartsFromZero: bytes held with no validator
+// recorded cannot be matched to the file served: no Range is sent, and the
+// whole file replaces them.
+func TestDownloadWithoutValidatorStartsFromZero(t *testing.T) {
+	content := fileContent(50_000)
+	client, link, fs := loopbackDownload(t, content, nil, Config{})
+	target := heldTarget(content, 20_000)
+	target.validator = ""
+	result, err := client.Download(context.Background(), link, target, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkContent(t, target, content)
-	if result.Size != int64(len(content)) || first.Total != -1 {
-		t.Errorf("result %+v, first progress %+v", result, first)
+	if seen := fs.requests(); len(seen) != 1 || seen[0].rangeHeader != "" || seen[0].ifRange != "" {
+		t.Errorf("requests %+v", seen)
+	}
+	if !result.Restarted || result.Resumed || result.Fetched != int64(len(content)) || target.validator != testETag {
+		t.Errorf("result %+v, validator %q", result, target.validator)
+	}
+}
+
+// TestDownloadOfAChangedFileIsNotSpliced: a .part started from another
+// version of the file (another ETag) is never joined to this one: the
+// server answers If-Range with the whole file, or a 206 of another version
+// is refused and the file fetched from zero.
+func TestDownloadOfAChangedFileIsNotSpliced(t *testing.T) {
+	old := fileContent(60_000)
+	content := fileContent(70_000)
+	t.Run("If-Range answered with the whole file", func(t *testing.T) {
+		client, link, fs := loopbackDownload(t, content, nil, Config{})
+		target := heldTarget(old, 30_000)
+		target.validator = `"v0"`
+		result, err := client.Download(context.Background(), link, target, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkContent(t, target, content)
+		if seen := fs.requests(); len(seen) != 1 || seen[0].ifRange != `"v0"` || seen[0].rangeHeader != "bytes=30000-" {
+			t.Errorf("requests %+v", seen)
+		}
+		if !result.Restarted || result.Resumed || target.validator != testETag {
+			t.Errorf("result %+v, validator %q", result, target.validator)
+		}
+	})
+	t.Run("206 with another ETag", func(t *testing.T) {
+		script := firstAnswer(fault{contentRange: "bytes 30000-69999/70000", etag: `"v2"`})
+		client, link, fs := loopbackDownload(t, content, script, Config{})
+		target := heldTarget(old, 30_000)
+		result, err := client.Download(context.Background(), link, target, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkContent(t, target, content)
+		seen := fs.requests()
+		if len(seen) != 2 || seen[0].ifRange != testETag || seen[1].rangeHeader != "" {
+			t.Errorf("requests %+v", seen)
+		}
+		if !result.Restarted || result.Fetched != int64(len(content)) || target.resets != 1 {
+			t.Errorf("result %+v, %d resets", result, target.resets)
+		}
+	})
+}
+
+// TestDownloadValidatorIsTheStrongETagElseLastModified: a weak ETag cannot
+// serve If-Range, so the Last-Modified is recorded instead.
+func TestDownloadValidatorIsTheStrongETagElseLastModified(t *testing.T) {
+	const modified = "Wed, 02 Dec 2026 10:00:00 GMT"
+	for name, tt := range map[string]struct {
+		header map[string]string
+		want   string
+	}{
+		"strong":           {map[string]string{"ETag": `"abc"`, "Last-Modified": modified}, `"abc"`},
+		"weak":             {map[string]string{"ETag": `W/"abc"`, "Last-Modified": modified}, modified},
+		"date only":        {map[string]string{"Last-Modified": modified}, modified},
+		"none":             {nil, ""},
+		"too long to keep": {map[string]string{"ETag": `"` + strings.Repeat("e", maxValidatorBytes) + `"`}, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			header := http.Header{}
+			for k, v := range tt.header {
+				header.Set(k, v)
+			}
+			if got := validatorOf(header); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+	if problem := validatorMismatch(modified, http.Header{"Last-Modified": {"Thu, 03 Dec 2026 10:00:00 GMT"}}); !strings.Contains(problem, "Last-Modified") {
+		t.Errorf("a changed date passed: %q", problem)
+	}
+	if problem := validatorMismatch(`"abc"`, http.Header{"Etag": {`W/"abc"`}, "Last-Modified": {modified}}); problem != "" {
+		t.Errorf("a weak ETag or a date refused a resume of an ETag: %q", problem)
 	}
 }
 
