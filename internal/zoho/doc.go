@@ -1,14 +1,9 @@
-// Package zoho is a small client for the Zoho CRM Data Backup REST API
-// (https://www.zoho.com/crm/developer/docs/api/v8/).
+// Package zoho is a client for the Zoho CRM Data Backup REST API
+// (https://www.zoho.com/crm/developer/docs/api/v8/) and its download hosts.
 //
-// It knows nothing about Terraform: the provider in internal/provider injects
-// an *http.Client and a token source and turns the typed errors returned here
-// into diagnostics. Keeping the two apart lets the client be unit tested
-// against canned responses and the emulator alone.
-//
-// Besides the API it downloads a backup's files (download.go): from Zoho's
-// download hosts, which are not the API host, with the API's access token,
-// which it sends only to hosts under the data centre's Zoho domain over
-// https (download_policy.go), streamed into a caller's target and resumed
-// with Range requests. Where the files go is internal/backupfiles'.
+// It knows nothing about Terraform: internal/provider injects an
+// *http.Client and a token source and turns the typed errors returned here
+// into diagnostics. How a request is sent, retried and authorized is in
+// docs/design/send-path.md; how a backup file is downloaded, in
+// docs/design/download.md.
 package zoho
