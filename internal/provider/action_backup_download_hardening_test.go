@@ -300,7 +300,12 @@ func TestAccBackupDownloadHardening_hugeEntryCountZip(t *testing.T) {
 func TestAccBackupDownloadHardening_localAccessNotWidened(t *testing.T) {
 	cases := map[string]func(t *testing.T, dir string) (check func(t *testing.T)){
 		".part mode 0666": func(t *testing.T, dir string) func(*testing.T) {
-			writePart(t, dir, make([]byte, 10), 0o666)
+			// The true first bytes of the file: only the mode is wrong.
+			head := make([]byte, 10_000)
+			if _, err := emulator.DownloadContent(filepath.Base(dir), "Data_001.zip", hardeningSize).ReadAt(head, 0); err != nil {
+				t.Fatal(err)
+			}
+			writePart(t, dir, head, 0o666)
 			return func(t *testing.T) {
 				if fi, err := os.Stat(filepath.Join(dir, "Data_001.zip.part")); err == nil && fi.Mode().Perm()&0o077 != 0 {
 					t.Errorf("the .part is still %v", fi.Mode().Perm())
@@ -343,8 +348,12 @@ func TestAccBackupDownloadHardening_localAccessNotWidened(t *testing.T) {
 			check := plant(t, dir)
 			out, err := f.invoke()
 			check(t)
-			if err != nil { // refused: the diagnostic says what to do with the file
-				wantOutput(t, out, dir)
+			if err != nil { // refused: the diagnostic names the file or folder, and what to do
+				named := filepath.Join(dir, "Data_001.zip.part")
+				if strings.HasPrefix(name, "job folder") {
+					named = dir
+				}
+				wantOutput(t, out, named)
 				wantNoNetworkRemedy(t, out)
 				f.wantNotCommitted(dir, "Data_001.zip")
 				return
