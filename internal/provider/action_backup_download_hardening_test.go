@@ -32,14 +32,35 @@ func newHardeningFixture(t *testing.T, actionExtra, providerExtra string, opts .
 	return newDownloadFixture(t, fastDownloadProvider(), true, actionExtra, providerExtra, opts...)
 }
 
-// mustFail invokes the action and fails the test if the invocation passed.
+// mustFail invokes the action, fails the test if the invocation passed, and
+// returns the diagnostic (see diagnostic).
 func (f *downloadFixture) mustFail(what string) string {
 	f.t.Helper()
 	out, err := f.invoke()
 	if err == nil {
 		f.t.Fatalf("%s was accepted:\n%s", what, out)
 	}
+	return diagnostic(out)
+}
+
+// diagnostic is the part of a failed invocation's output from Terraform's
+// "Action failed:" (or "Error:") on, without the progress lines before it.
+func diagnostic(out string) string {
+	for _, mark := range []string{"Action failed:", "Error:"} {
+		if i := strings.Index(out, mark); i >= 0 {
+			return out[i:]
+		}
+	}
 	return out
+}
+
+// wantLinksReadOnce checks that the API got exactly one request: the read
+// of the links.
+func (f *downloadFixture) wantLinksReadOnce() {
+	f.t.Helper()
+	if got := f.srv.CountRequests(http.MethodGet, "/crm/bulk/v8/backup/urls"); got != 1 || len(f.srv.Requests()) != 1 {
+		f.t.Errorf("API requests %v, want exactly one GET of the links", f.srv.Requests())
+	}
 }
 
 // wantNotCommitted checks that name is neither in the job folder nor in
@@ -239,6 +260,7 @@ func TestAccBackupDownloadHardening_manifestLinkRefusedFirst(t *testing.T) {
 	f.withLinks("Data_001.zip", "manifest.json")
 	out := f.mustFail("a link named manifest.json")
 	wantOutput(t, out, "manifest.json", "nothing was sent")
+	f.wantLinksReadOnce()
 	wantNoNetworkRemedy(t, out)
 	wantEmptyDir(t, f.root)
 	f.wantStatuses()
@@ -251,6 +273,7 @@ func TestAccBackupDownloadHardening_namesEqualButForCase(t *testing.T) {
 	f.withLinks("Data_001.zip", "DATA_001.zip")
 	out := f.mustFail("two names differing only in case")
 	wantOutput(t, out, "Data_001.zip", "DATA_001.zip", "nothing was sent")
+	f.wantLinksReadOnce()
 	wantNoNetworkRemedy(t, out)
 	wantEmptyDir(t, f.root)
 	f.wantStatuses()
@@ -262,8 +285,9 @@ func TestAccBackupDownloadHardening_bidiOverrideInName(t *testing.T) {
 	f := newHardeningFixture(t, "", "")
 	f.withLinks("Data_001%E2%80%AEpiz.exe")
 	out := f.mustFail("a name with U+202E")
+	f.wantLinksReadOnce()
 	wantOutput(t, out, "nothing was sent")
-	if !strings.Contains(out, "U+202E") && !strings.Contains(out, `\u202e`) && !strings.Contains(out, "%E2%80%AE") {
+	if !strings.Contains(out, "U+202E") && !strings.Contains(out, `\u202e`) && !strings.Contains(out, "%E2%80%AE") && !strings.Contains(out, "\u202e") {
 		t.Errorf("the diagnostic does not show the override character:\n%s", out)
 	}
 	wantNoNetworkRemedy(t, out)
@@ -347,6 +371,7 @@ func TestAccBackupDownloadHardening_localAccessNotWidened(t *testing.T) {
 			}
 			check := plant(t, dir)
 			out, err := f.invoke()
+			out = diagnostic(out)
 			check(t)
 			if err != nil { // refused: the diagnostic names the file or folder, and what to do
 				named := filepath.Join(dir, "Data_001.zip.part")
@@ -413,6 +438,7 @@ func TestAccBackupDownloadHardening_remediesMatchCauses(t *testing.T) {
 		f := newHardeningFixture(t, "", "")
 		f.withLinks("..%2Fescaped.zip")
 		out := f.mustFail("a traversal name")
+		f.wantLinksReadOnce()
 		wantOutput(t, out, "nothing was sent")
 		wantNoNetworkRemedy(t, out)
 		wantEmptyDir(t, f.root)
