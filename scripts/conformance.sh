@@ -5,7 +5,8 @@
 #      with npm into a cache outside the work tree, once; later runs reuse it;
 #   2. build cmd/zohocrm-emulator and start two on loopback: one in its default
 #      forms, one in the documented alternatives (RESOURCE_NOT_FOUND nested,
-#      LIMIT_EXCEEDED), both stopped on exit;
+#      LIMIT_EXCEEDED), both stopped on exit; each knows an administrator's token,
+#      a READ-only one (OAUTH_SCOPE_MISMATCH) and a non-administrator's (NO_PERMISSION);
 #   3. run conformance/run.mjs, which prints one line per check and ends with
 #      "conformance: N passed, M failed"; the exit status is non-zero on any failure.
 #
