@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -266,33 +267,47 @@ func TestAccBackupDownloadHardening_manifestLinkRefusedFirst(t *testing.T) {
 	f.wantStatuses()
 }
 
-// Two links whose names differ only in case are refused, naming both,
-// before anything is sent or written.
-func TestAccBackupDownloadHardening_namesEqualButForCase(t *testing.T) {
-	f := newHardeningFixture(t, "", "")
-	f.withLinks("Data_001.zip", "DATA_001.zip")
-	out := f.mustFail("two names differing only in case")
-	wantOutput(t, out, "Data_001.zip", "DATA_001.zip", "nothing was sent")
-	f.wantLinksReadOnce()
-	wantNoNetworkRemedy(t, out)
-	wantEmptyDir(t, f.root)
-	f.wantStatuses()
+// Two links of one name, or of names that differ only in case, are
+// refused, naming both, before anything is sent or written.
+func TestAccBackupDownloadHardening_duplicateNames(t *testing.T) {
+	for name, pair := range map[string][2]string{
+		"the same name":                 {"Data_001.zip", "Data_001.zip"},
+		"names differing in case":       {"Data_001.zip", "DATA_001.zip"},
+		"attachment names in two cases": {"Attachments_001.zip", "attachments_001.ZIP"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newHardeningFixture(t, "", "")
+			f.withLinks(pair[0], pair[1])
+			out := f.mustFail("two links of " + name)
+			wantOutput(t, out, pair[0], pair[1], "nothing was sent")
+			f.wantLinksReadOnce()
+			wantNoNetworkRemedy(t, out)
+			wantEmptyDir(t, f.root)
+			f.wantStatuses()
+		})
+	}
 }
 
-// A file name with a right-to-left override (U+202E) is refused, naming the
-// link, before anything is sent or written.
-func TestAccBackupDownloadHardening_bidiOverrideInName(t *testing.T) {
-	f := newHardeningFixture(t, "", "")
-	f.withLinks("Data_001%E2%80%AEpiz.exe")
-	out := f.mustFail("a name with U+202E")
-	f.wantLinksReadOnce()
-	wantOutput(t, out, "nothing was sent")
-	if !strings.Contains(out, "U+202E") && !strings.Contains(out, `\u202e`) && !strings.Contains(out, "%E2%80%AE") && !strings.Contains(out, "\u202e") {
-		t.Errorf("the diagnostic does not show the override character:\n%s", out)
+// A file name with a bidi override (U+202E) or an invisible format
+// character (U+200B, U+FEFF) is refused, naming the link, before anything
+// is sent or written.
+func TestAccBackupDownloadHardening_formatCharacterInName(t *testing.T) {
+	for char, escaped := range map[rune]string{0x202E: "%E2%80%AE", 0x200B: "%E2%80%8B", 0xFEFF: "%EF%BB%BF"} {
+		t.Run(fmt.Sprintf("U+%04X", char), func(t *testing.T) {
+			f := newHardeningFixture(t, "", "")
+			f.withLinks("Data_001" + escaped + "piz.exe")
+			out := f.mustFail(fmt.Sprintf("a name with U+%04X", char))
+			f.wantLinksReadOnce()
+			wantOutput(t, out, "nothing was sent")
+			shown := []string{fmt.Sprintf("U+%04X", char), fmt.Sprintf(`\u%04x`, char), escaped, string(char)}
+			if !slices.ContainsFunc(shown, func(s string) bool { return strings.Contains(out, s) }) {
+				t.Errorf("the diagnostic does not show the character U+%04X:\n%s", char, out)
+			}
+			wantNoNetworkRemedy(t, out)
+			wantEmptyDir(t, f.root)
+			f.wantStatuses()
+		})
 	}
-	wantNoNetworkRemedy(t, out)
-	wantEmptyDir(t, f.root)
-	f.wantStatuses()
 }
 
 // With verify = true, a ZIP whose entries overlap (64 entries on one
