@@ -233,30 +233,24 @@ func TestZipLayoutManyEntries(t *testing.T) {
 	}
 }
 
-func TestAdminDownloadEndpoints(t *testing.T) {
+// adminCall sends method to the emulator's /_emulator/path with body.
+func adminCall(t *testing.T, s *Server, method, path, body string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, s.URL()+"/_emulator/"+path, strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, raw
+}
+
+func TestAdminDownloadFaults(t *testing.T) {
 	s, _, b := newDownloadServer(t, WithDownloadSize(100_000))
 	link := b.DataLinks[0]
-	admin := func(method, path, body string) (int, []byte) {
-		t.Helper()
-		req, _ := http.NewRequest(method, s.URL()+"/_emulator/"+path, strings.NewReader(body))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, raw
-	}
-	status, raw := admin(http.MethodGet, "downloads/sha256?link="+url.QueryEscape(link), "")
-	var sum struct {
-		SHA256 string `json:"sha256"`
-		Size   int64  `json:"size"`
-	}
-	if err := json.Unmarshal(raw, &sum); status != http.StatusOK || err != nil || sum.SHA256 != s.ExpectedSHA256(link) || sum.Size != 100_000 {
-		t.Fatalf("sha256: %d %s", status, raw)
-	}
 	for _, fault := range []string{`{"no_content_length":true,"truncate_after":40000}`, `{"layout":"many:5"}`, `{"error":"FORBIDDEN","file":"Data_001.zip"}`} {
-		if status, raw := admin(http.MethodPost, "downloads/faults", fault); status != http.StatusNoContent {
+		if status, raw := adminCall(t, s, http.MethodPost, "downloads/faults", fault); status != http.StatusNoContent {
 			t.Fatalf("fault %s: %d %s", fault, status, raw)
 		}
 	}
@@ -268,33 +262,48 @@ func TestAdminDownloadEndpoints(t *testing.T) {
 	}
 	wantDownloadError(t, get(t, link), http.StatusForbidden, CodeForbidden, msgForbidden)
 	for _, bad := range []string{`{"layout":"many:x"}`, `{"drop":1}`, `nope`} {
-		if status, _ := admin(http.MethodPost, "downloads/faults", bad); status != http.StatusBadRequest {
+		if status, _ := adminCall(t, s, http.MethodPost, "downloads/faults", bad); status != http.StatusBadRequest {
 			t.Errorf("fault %s: %d, want 400", bad, status)
 		}
 	}
-	admin(http.MethodPost, "downloads/faults", `{"times":-1,"drop_after":10}`)
-	if status, _ := admin(http.MethodDelete, "downloads/faults", ""); status != http.StatusNoContent {
+	adminCall(t, s, http.MethodPost, "downloads/faults", `{"times":-1,"drop_after":10}`)
+	if status, _ := adminCall(t, s, http.MethodDelete, "downloads/faults", ""); status != http.StatusNoContent {
 		t.Fatalf("DELETE faults: %d", status)
 	}
 	wantFile(t, s, link, get(t, link))
-	if status, raw := admin(http.MethodPost, "downloads/change?file=Data_001.zip", ""); status != http.StatusOK || !bytes.Contains(raw, []byte(`"changed":1`)) {
+	if status, _ := adminCall(t, s, http.MethodPut, "downloads/faults", ""); status != http.StatusMethodNotAllowed {
+		t.Errorf("PUT faults: %d", status)
+	}
+}
+
+func TestAdminDownloadContentAndRequests(t *testing.T) {
+	s, _, b := newDownloadServer(t, WithDownloadSize(100_000))
+	link := b.DataLinks[0]
+	status, raw := adminCall(t, s, http.MethodGet, "downloads/sha256?link="+url.QueryEscape(link), "")
+	var sum struct {
+		SHA256 string `json:"sha256"`
+		Size   int64  `json:"size"`
+	}
+	if err := json.Unmarshal(raw, &sum); status != http.StatusOK || err != nil || sum.SHA256 != s.ExpectedSHA256(link) || sum.Size != 100_000 {
+		t.Fatalf("sha256: %d %s", status, raw)
+	}
+	if status, _ := adminCall(t, s, http.MethodGet, "downloads/sha256?link=nope", ""); status != http.StatusBadRequest {
+		t.Errorf("sha256 of no link: %d", status)
+	}
+	wantFile(t, s, link, get(t, link))
+	if status, raw := adminCall(t, s, http.MethodPost, "downloads/change?file=Data_001.zip", ""); status != http.StatusOK || !bytes.Contains(raw, []byte(`"changed":1`)) {
 		t.Fatalf("change: %d %s", status, raw)
 	}
 	if s.ExpectedSHA256(link) == sum.SHA256 {
 		t.Fatal("the change endpoint left the file as it was")
 	}
-	status, raw = admin(http.MethodGet, "downloads", "")
+	wantFile(t, s, link, get(t, link))
+	status, raw = adminCall(t, s, http.MethodGet, "downloads", "")
 	var reqs []map[string]any
-	if err := json.Unmarshal(raw, &reqs); status != http.StatusOK || err != nil || len(reqs) != 4 || reqs[0]["status"] != float64(200) {
+	if err := json.Unmarshal(raw, &reqs); status != http.StatusOK || err != nil || len(reqs) != 2 || reqs[0]["status"] != float64(200) {
 		t.Fatalf("downloads: %d %s", status, raw)
 	}
-	if status, _ := admin(http.MethodDelete, "downloads", ""); status != http.StatusNoContent || len(s.DownloadRequests()) != 0 {
+	if status, _ := adminCall(t, s, http.MethodDelete, "downloads", ""); status != http.StatusNoContent || len(s.DownloadRequests()) != 0 {
 		t.Fatalf("DELETE downloads: %d, %d left", status, len(s.DownloadRequests()))
-	}
-	if status, _ := admin(http.MethodPut, "downloads/faults", ""); status != http.StatusMethodNotAllowed {
-		t.Errorf("PUT faults: %d", status)
-	}
-	if status, _ := admin(http.MethodGet, "downloads/sha256?link=nope", ""); status != http.StatusBadRequest {
-		t.Errorf("sha256 of no link: %d", status)
 	}
 }

@@ -64,10 +64,11 @@ func (f *downloadFixture) wantLinksReadOnce() {
 	}
 }
 
-// wantNotCommitted checks that name is neither in the job folder nor in
-// the manifest (which may not exist).
-func (f *downloadFixture) wantNotCommitted(dir, name string) {
+// wantNotCommitted checks that Data_001.zip is neither in dir nor in the
+// manifest (which may not exist).
+func (f *downloadFixture) wantNotCommitted(dir string) {
 	f.t.Helper()
+	const name = "Data_001.zip"
 	if _, err := os.Stat(filepath.Join(dir, name)); !errors.Is(err, fs.ErrNotExist) {
 		f.t.Errorf("%s was committed (stat: %v)", name, err)
 	}
@@ -77,9 +78,9 @@ func (f *downloadFixture) wantNotCommitted(dir, name string) {
 	}
 }
 
-// partSize is the size of name's .part in dir, or -1 when there is none.
-func partSize(dir, name string) int64 {
-	fi, err := os.Stat(filepath.Join(dir, name+".part"))
+// partSize is the size of Data_001.zip.part in dir, or -1 when there is none.
+func partSize(dir string) int64 {
+	fi, err := os.Stat(filepath.Join(dir, "Data_001.zip.part"))
 	if err != nil {
 		return -1
 	}
@@ -113,10 +114,9 @@ func wantNoNetworkRemedy(t *testing.T, out string) {
 }
 
 // withLinks replaces the backup's links with the job's download path and
-// these file names (already escaped for a URL path); it returns the job folder.
-func (f *downloadFixture) withLinks(names ...string) string {
+// these file names (already escaped for a URL path).
+func (f *downloadFixture) withLinks(names ...string) {
 	f.t.Helper()
-	dir := f.jobDir()
 	first := f.links()[0]
 	base := first[:strings.LastIndex(first, "/")+1]
 	links := make([]string, len(names))
@@ -126,7 +126,6 @@ func (f *downloadFixture) withLinks(names ...string) string {
 	if err := f.srv.SetDownloadLinks(f.backup.ID, links, nil); err != nil {
 		f.t.Fatal(err)
 	}
-	return dir
 }
 
 // A 200 without Content-Length that ends cleanly at 40,000 of 100,000
@@ -139,8 +138,8 @@ func TestAccBackupDownloadHardening_noContentLengthCutShort(t *testing.T) {
 	if !strings.Contains(strings.ToLower(out), "size") {
 		t.Errorf("the diagnostic does not say that no size was announced:\n%s", out)
 	}
-	f.wantNotCommitted(f.jobDir(), "Data_001.zip")
-	if held := partSize(f.jobDir(), "Data_001.zip"); held > 0 {
+	f.wantNotCommitted(f.jobDir())
+	if held := partSize(f.jobDir()); held > 0 {
 		t.Errorf("%d bytes of an answer of unknown size were kept", held)
 	}
 	f.wantStatuses(http.StatusOK)
@@ -155,8 +154,8 @@ func TestAccBackupDownloadHardening_rangeOfUnknownTotal(t *testing.T) {
 		emulator.DownloadFault{NoContentLength: true, TruncateAfter: hardeningSize / 4, Times: -1}))
 	out := f.mustFail("a 206 with total *")
 	wantOutput(t, out, "Data_001.zip")
-	f.wantNotCommitted(f.jobDir(), "Data_001.zip")
-	if held := partSize(f.jobDir(), "Data_001.zip"); held != hardeningSize/2 {
+	f.wantNotCommitted(f.jobDir())
+	if held := partSize(f.jobDir()); held != hardeningSize/2 {
 		t.Errorf("the .part holds %d bytes, want the %d before the 206 of unknown total", held, hardeningSize/2)
 	}
 	requests := f.wantStatuses(http.StatusOK, http.StatusPartialContent)
@@ -173,7 +172,7 @@ func TestAccBackupDownloadHardening_partOfAnOlderFile(t *testing.T) {
 	oldETag := f.headETag()
 	f.srv.ResetDownloadRequests()
 	f.mustFail("a dropped download with retries off")
-	if held := partSize(f.jobDir(), "Data_001.zip"); held != hardeningSize/2 {
+	if held := partSize(f.jobDir()); held != hardeningSize/2 {
 		t.Fatalf("the .part holds %d bytes after the drop, want %d", held, hardeningSize/2)
 	}
 	oldSHA := f.srv.ExpectedSHA256(f.links()[0])
@@ -245,8 +244,8 @@ func TestAccBackupDownloadHardening_overflowingContentRange(t *testing.T) {
 				emulator.DownloadFault{DropAfter: half}, emulator.DownloadFault{ContentRange: lie, Times: -1}))
 			out := f.mustFail("Content-Range " + lie)
 			wantOutput(t, out, "Data_001.zip")
-			f.wantNotCommitted(f.jobDir(), "Data_001.zip")
-			if held := partSize(f.jobDir(), "Data_001.zip"); held != half {
+			f.wantNotCommitted(f.jobDir())
+			if held := partSize(f.jobDir()); held != half {
 				t.Errorf("the .part holds %d bytes, want the %d before the lying answer", held, half)
 			}
 			f.wantStatuses(http.StatusOK, http.StatusPartialContent)
@@ -318,7 +317,7 @@ func TestAccBackupDownloadHardening_overlappingEntriesZip(t *testing.T) {
 		emulator.DownloadFault{Layout: emulator.OverlappingEntries(), Times: -1}))
 	out := f.mustFail("a ZIP of overlapping entries")
 	wantOutput(t, out, "Data_001.zip")
-	f.wantNotCommitted(f.jobDir(), "Data_001.zip")
+	f.wantNotCommitted(f.jobDir())
 	f.wantStatuses(http.StatusOK)
 }
 
@@ -329,7 +328,7 @@ func TestAccBackupDownloadHardening_hugeEntryCountZip(t *testing.T) {
 		emulator.DownloadFault{Layout: emulator.ManyEntries(manyEntriesOverCap), Times: -1}))
 	out := f.mustFail("a ZIP of too many entries")
 	wantOutput(t, out, "Data_001.zip")
-	f.wantNotCommitted(f.jobDir(), "Data_001.zip")
+	f.wantNotCommitted(f.jobDir())
 	f.wantStatuses(http.StatusOK)
 }
 
@@ -337,76 +336,90 @@ func TestAccBackupDownloadHardening_hugeEntryCountZip(t *testing.T) {
 // re-moded: a committed file is never more open than 0600 in a folder of
 // 0750, and a .part hard-linked elsewhere is never written through.
 func TestAccBackupDownloadHardening_localAccessNotWidened(t *testing.T) {
-	cases := map[string]func(t *testing.T, dir string) (check func(t *testing.T)){
-		".part mode 0666": func(t *testing.T, dir string) func(*testing.T) {
-			// The true first bytes of the file: only the mode is wrong.
-			head := make([]byte, 10_000)
-			if _, err := emulator.DownloadContent(filepath.Base(dir), "Data_001.zip", hardeningSize).ReadAt(head, 0); err != nil {
-				t.Fatal(err)
-			}
-			writePart(t, dir, head, 0o666)
-			return func(t *testing.T) {
-				if fi, err := os.Stat(filepath.Join(dir, "Data_001.zip.part")); err == nil && fi.Mode().Perm()&0o077 != 0 {
-					t.Errorf("the .part is still %v", fi.Mode().Perm())
-				}
-			}
-		},
-		"job folder 0777": func(t *testing.T, dir string) func(*testing.T) {
-			if err := os.Chmod(dir, 0o777); err != nil {
-				t.Fatal(err)
-			}
-			return func(t *testing.T) {
-				if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm()&^0o750 != 0 {
-					t.Errorf("the job folder is still %v", fi.Mode().Perm())
-				}
-			}
-		},
-		".part with a second hard link": func(t *testing.T, dir string) func(*testing.T) {
-			elsewhere := filepath.Join(t.TempDir(), "elsewhere.txt")
-			content := []byte("a file of the user's, elsewhere")
-			if err := os.WriteFile(elsewhere, content, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Link(elsewhere, filepath.Join(dir, "Data_001.zip.part")); err != nil {
-				t.Fatal(err)
-			}
-			return func(t *testing.T) {
-				if got, err := os.ReadFile(elsewhere); err != nil || !bytes.Equal(got, content) {
-					t.Errorf("the file linked elsewhere was written through the .part: %d bytes, %v", len(got), err)
-				}
-			}
-		},
-	}
-	for name, plant := range cases {
+	for name, plant := range map[string]func(t *testing.T, dir string) (check func(t *testing.T), named string){
+		".part mode 0666":               plantOpenPart,
+		"job folder 0777":               plantOpenFolder,
+		".part with a second hard link": plantLinkedPart,
+	} {
 		t.Run(name, func(t *testing.T) {
 			f := newHardeningFixture(t, "", "")
 			dir := f.jobDir()
 			if err := os.MkdirAll(dir, 0o750); err != nil {
 				t.Fatal(err)
 			}
-			check := plant(t, dir)
+			check, named := plant(t, dir)
 			out, err := f.invoke()
-			out = diagnostic(out)
 			check(t)
-			if err != nil { // refused: the diagnostic names the file or folder, and what to do
-				named := filepath.Join(dir, "Data_001.zip.part")
-				if strings.HasPrefix(name, "job folder") {
-					named = dir
-				}
+			if err != nil { // refused: the diagnostic names the file or folder
+				out = diagnostic(out)
 				wantOutput(t, out, named)
 				wantNoNetworkRemedy(t, out)
-				f.wantNotCommitted(dir, "Data_001.zip")
+				f.wantNotCommitted(dir)
 				return
 			}
-			f.wantFiles()
-			wantPerm(t, dir, 0o750)
-			for _, file := range []string{"Data_001.zip", "manifest.json"} {
-				wantPerm(t, filepath.Join(dir, file), 0o600)
-			}
-			if links := hardLinks(t, filepath.Join(dir, "Data_001.zip")); links != 1 {
-				t.Errorf("the committed file has %d hard links, want 1", links)
-			}
+			f.wantCommittedPrivately(dir)
 		})
+	}
+}
+
+// plantOpenPart writes the file's true first bytes as a .part of mode 0666:
+// only its mode is at fault.
+func plantOpenPart(t *testing.T, dir string) (func(*testing.T), string) {
+	head := make([]byte, 10_000)
+	if _, err := emulator.DownloadContent(filepath.Base(dir), "Data_001.zip", hardeningSize).ReadAt(head, 0); err != nil {
+		t.Fatal(err)
+	}
+	writePart(t, dir, head, 0o666)
+	part := filepath.Join(dir, "Data_001.zip.part")
+	return func(t *testing.T) {
+		if fi, err := os.Stat(part); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("the .part is still %v", fi.Mode().Perm())
+		}
+	}, part
+}
+
+// plantOpenFolder opens the job folder to everyone (0777).
+func plantOpenFolder(t *testing.T, dir string) (func(*testing.T), string) {
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	return func(t *testing.T) {
+		if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm()&^0o750 != 0 {
+			t.Errorf("the job folder is still %v", fi.Mode().Perm())
+		}
+	}, dir
+}
+
+// plantLinkedPart makes the .part a second hard link of a file elsewhere.
+func plantLinkedPart(t *testing.T, dir string) (func(*testing.T), string) {
+	elsewhere := filepath.Join(t.TempDir(), "elsewhere.txt")
+	content := []byte("a file of the user's, elsewhere")
+	if err := os.WriteFile(elsewhere, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	part := filepath.Join(dir, "Data_001.zip.part")
+	if err := os.Link(elsewhere, part); err != nil {
+		t.Fatal(err)
+	}
+	return func(t *testing.T) {
+		if got, err := os.ReadFile(elsewhere); err != nil || !bytes.Equal(got, content) {
+			t.Errorf("the file linked elsewhere was written through the .part: %d bytes, %v", len(got), err)
+		}
+	}, part
+}
+
+// wantCommittedPrivately checks a completed download: the emulator's
+// content, the folder no more open than 0750, the file and the manifest no
+// more than 0600, the file with one hard link.
+func (f *downloadFixture) wantCommittedPrivately(dir string) {
+	f.t.Helper()
+	f.wantFiles()
+	wantPerm(f.t, dir, 0o750)
+	for _, file := range []string{"Data_001.zip", "manifest.json"} {
+		wantPerm(f.t, filepath.Join(dir, file), 0o600)
+	}
+	if links := hardLinks(f.t, filepath.Join(dir, "Data_001.zip")); links != 1 {
+		f.t.Errorf("the committed file has %d hard links, want 1", links)
 	}
 }
 
