@@ -1,8 +1,10 @@
 // Compares what Zoho's SDK parsed with the raw JSON it was parsed from,
 // guided by the SDK's own model (lib/config/json_details.json). It reports
-// every raw key the SDK drops, every value whose JSON type is not the
-// declared one (or that the SDK converted to something else), and every
-// value of a choice outside the declared values.
+// every raw key the SDK drops, every key the SDK declares that the JSON
+// lacks, every value whose JSON type is not the declared one (or that the
+// SDK converted to something else; a Long must be a string), and every value
+// of a choice outside the declared values. It also records, for each
+// declared key, whether it was seen null and seen set (coverage()).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -21,6 +23,31 @@ export class Model {
     this.sdkLib = sdkLib;
     this.details = details;
     this.classes = new Map(); // class key -> constructor
+    this.seen = new Map(); // "class.key" -> { null, set, path }
+  }
+
+  /**
+   * coverage returns the problems of the whole run: a declared key that was
+   * met but never set (always null), and a key of nullable never seen null.
+   */
+  coverage(nullable) {
+    const problems = [];
+    for (const key of nullable) {
+      if (!this.seen.has(key)) problems.push(`${key}: never met, though it is nullable`);
+    }
+    for (const [key, seen] of this.seen) {
+      if (!seen.set) problems.push(`${key}: always null (${seen.path}), never set`);
+      if (nullable.includes(key) && !seen.null) problems.push(`${key}: never null, though it is nullable`);
+    }
+    return problems;
+  }
+
+  record(classKey, name, value, path) {
+    const key = `${classKey.split("/").pop()}.${name}`;
+    const seen = this.seen.get(key) ?? { null: false, set: false, path };
+    if (value === null) seen.null = true;
+    else seen.set = true;
+    this.seen.set(key, seen);
   }
 
   /** declared returns the values a choice member of a class declares. */
@@ -85,7 +112,11 @@ export class Model {
         continue;
       }
       const [member, detail] = found;
+      this.record(actual, key, value, `${path}.${key}`);
       await this.value(value, sdk[member], detail, `${path}.${key}`, problems, `${actual}.${member}`);
+    }
+    for (const name of members.keys()) {
+      if (!Object.hasOwn(raw, name)) problems.push(`${path}.${name}: key missing, the SDK's ${actual} declares it`);
     }
   }
 
@@ -167,9 +198,8 @@ function scalarProblem(type, raw, sdk) {
       if (typeof raw !== "boolean") return `JSON ${jsonType(raw)}, want true or false`;
       return sdk === raw ? null : `the SDK holds ${show(sdk)}`;
     case "Long":
-      if (!(typeof raw === "string" && longString.test(raw)) && !Number.isSafeInteger(raw)) {
-        return `JSON ${show(raw)}, want a decimal id`;
-      }
+      if (typeof raw === "number") return `JSON number ${raw}, want the id as a string (a long id loses digits as a JSON number)`;
+      if (!(typeof raw === "string" && longString.test(raw))) return `JSON ${show(raw)}, want a decimal id in a string`;
       return typeof sdk === "bigint" && sdk === BigInt(raw) ? null : `the SDK holds ${show(sdk)}`;
     case "DateTime":
       if (typeof raw !== "string" || !isoDateTime.test(raw)) return `JSON ${show(raw)}, want an ISO 8601 date-time with an offset`;

@@ -93,8 +93,8 @@ export class Admin {
     this.url = url;
   }
 
-  async call(method, path) {
-    const res = await request(this.url + "/_emulator/" + path, { method });
+  async call(method, path, body) {
+    const res = await request(this.url + "/_emulator/" + path, { method, body });
     if (res.status >= 300) {
       throw new Error(`emulator admin ${method} ${path}: HTTP ${res.status}: ${res.body}`);
     }
@@ -112,5 +112,19 @@ export class Admin {
 
   setStatus(id, status) {
     return this.call("PUT", `backups/${id}?status=${status}`);
+  }
+
+  /** downloadSHA256 is the hex SHA-256 of what link serves now, by the emulator. */
+  async downloadSHA256(link) {
+    return (await this.call("GET", "downloads/sha256?link=" + encodeURIComponent(link))).sha256;
+  }
+
+  /** injectDownloadFault queues a download fault ({"error":"FORBIDDEN","times":2}...). */
+  injectDownloadFault(fault) {
+    return this.call("POST", "downloads/faults", JSON.stringify(fault));
+  }
+
+  clearDownloadFaults() {
+    return this.call("DELETE", "downloads/faults");
   }
 }

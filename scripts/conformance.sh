@@ -5,7 +5,8 @@
 #      with npm into a cache outside the work tree, once; later runs reuse it;
 #   2. build cmd/zohocrm-emulator and start two on loopback: one in its default
 #      forms, one in the documented alternatives (RESOURCE_NOT_FOUND nested,
-#      LIMIT_EXCEEDED), both stopped on exit;
+#      LIMIT_EXCEEDED), both stopped on exit; each knows an administrator's token,
+#      a READ-only one (OAUTH_SCOPE_MISMATCH) and a non-administrator's (NO_PERMISSION);
 #   3. run conformance/run.mjs, which prints one line per check and ends with
 #      "conformance: N passed, M failed"; the exit status is non-zero on any failure.
 #
@@ -16,7 +17,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-zohocrm/conformance-node"
 sdk_lib="$cache/node_modules/@zohocrm/nodejs-sdk-8.0/lib"
-token="1000.conformance-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+suffix="$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+token="1000.conformance-$suffix"
+scoped_token="1000.conformance-read-$suffix"
+user_token="1000.conformance-user-$suffix"
 purchased=2
 
 for tool in node npm; do
@@ -54,7 +58,8 @@ trap cleanup EXIT
 start_emulator() {
 	local name=$1
 	shift
-	"$work/zohocrm-emulator" -token "$token" -quota 4 -purchased-backups "$purchased" \
+	"$work/zohocrm-emulator" -token "$token" -scoped-token "$scoped_token:ZohoCRM.bulk.backup.READ" \
+		-user-token "$user_token" -quota 4 -purchased-backups "$purchased" \
 		-ready-file "$work/$name.json" "$@" 2>"$work/$name.log" &
 	pids+=($!)
 	local i
@@ -74,6 +79,8 @@ CONFORMANCE_SDK_LIB="$sdk_lib" \
 	EMULATOR_URL="$(url_of "$work/default.json")" \
 	EMULATOR_ALT_URL="$(url_of "$work/alternative.json")" \
 	EMULATOR_TOKEN="$token" \
+	EMULATOR_SCOPED_TOKEN="$scoped_token" \
+	EMULATOR_USER_TOKEN="$user_token" \
 	PURCHASED_BACKUPS="$purchased" \
 	CONFORMANCE_WORK_DIR="$work/sdk" \
 	node "$root/conformance/run.mjs"

@@ -24,6 +24,8 @@ type downloadFlags struct {
 	truncateAfter   byteSize
 	ignoreRange     bool
 	corrupt         bool
+	noLength        bool
+	changeAfter     int
 	errorCode       string
 	errorTimes      int
 }
@@ -42,6 +44,8 @@ func (d *downloadFlags) register(fs *flag.FlagSet) {
 	fs.Var(&d.truncateAfter, "download-truncate-after", "send only this many body `bytes` of every download, under the full Content-Length")
 	fs.BoolVar(&d.ignoreRange, "download-ignore-range", false, "answer every download 200 with the whole file, ignoring Range")
 	fs.BoolVar(&d.corrupt, "download-corrupt", false, "serve every file with a byte flipped inside its first entry (the CRC-32 check fails)")
+	fs.BoolVar(&d.noLength, "download-no-content-length", false, "answer every download without Content-Length (chunked; a range's total is *)")
+	fs.IntVar(&d.changeAfter, "download-change-after", 0, "after this many downloads of a file, give it new bytes and a new ETag (once)")
 	fs.StringVar(&d.errorCode, "download-error", "", "answer downloads with this error `code`: "+emulator.CodeInvalidToken+" or "+emulator.CodeInvalidOAuthScope+" (401), "+emulator.CodeForbidden+" (403)")
 	fs.IntVar(&d.errorTimes, "download-error-times", 1, "how many downloads -download-error answers (negative: all)")
 }
@@ -64,13 +68,17 @@ func (d *downloadFlags) options() []emulator.Option {
 	if d.errorCode != "" {
 		faults = append(faults, emulator.DownloadFault{Error: d.errorCode, Times: timesOf(d.errorTimes)})
 	}
-	always := emulator.DownloadFault{Times: -1, TruncateAfter: int64(d.truncateAfter), IgnoreRange: d.ignoreRange, Corrupt: d.corrupt}
+	if d.changeAfter > 0 {
+		faults = append(faults, emulator.DownloadFault{ChangeETagAfter: d.changeAfter})
+	}
+	always := emulator.DownloadFault{Times: -1, TruncateAfter: int64(d.truncateAfter), IgnoreRange: d.ignoreRange, Corrupt: d.corrupt,
+		NoContentLength: d.noLength}
 	if d.dropAfter > 0 {
 		drop := always
 		drop.DropAfter, drop.Times = int64(d.dropAfter), timesOf(d.dropTimes)
 		faults = append(faults, drop)
 	}
-	if always.TruncateAfter > 0 || always.IgnoreRange || always.Corrupt {
+	if always.TruncateAfter > 0 || always.IgnoreRange || always.Corrupt || always.NoContentLength {
 		faults = append(faults, always)
 	}
 	return append(opts, emulator.WithDownloadFaults(faults...))

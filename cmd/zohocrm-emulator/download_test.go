@@ -145,3 +145,35 @@ func TestRunServesDownloads(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestDownloadFlagsNoContentLengthAndChange(t *testing.T) {
+	o, err := parseFlags([]string{"-download-no-content-length", "-download-change-after", "1"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := emulator.New(o.download.options()...)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	srv.AddToken("tok", emulator.ScopeFiles)
+	link := srv.SeedBackup(emulator.StatusCompleted, "").DataLinks[0]
+	var etags []string
+	for range 2 {
+		req, _ := http.NewRequest(http.MethodGet, link, nil)
+		req.Header.Set("Authorization", "Zoho-oauthtoken tok")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		if resp.ContentLength != -1 || n != srv.DownloadSize() {
+			t.Fatalf("Content-Length %d, %d bytes: want none, and the whole file", resp.ContentLength, n)
+		}
+		etags = append(etags, resp.Header.Get("ETag"))
+	}
+	if etags[0] == etags[1] {
+		t.Fatalf("the file did not change after one download: ETag %s twice", etags[0])
+	}
+}

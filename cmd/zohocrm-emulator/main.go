@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -34,6 +35,8 @@ const defaultSeedRRule = "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO"
 type options struct {
 	listen          string
 	tokens          []string
+	scopedTokens    [][]string // a token, then its scopes
+	userTokens      []string
 	selfClients     []selfClient
 	seed            string
 	seedRRule       string
@@ -92,6 +95,21 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 				o.tokens = append(o.tokens, t)
 			}
 		}
+		return nil
+	})
+	fs.Func("scoped-token", "`TOKEN:SCOPE[:SCOPE...]`: an administrator's access token with only these scopes (for OAUTH_SCOPE_MISMATCH); repeatable", func(v string) error {
+		parts := strings.Split(v, ":")
+		if len(parts) < 2 || slices.Contains(parts, "") {
+			return errors.New("-scoped-token must be TOKEN:SCOPE[:SCOPE...], none empty")
+		}
+		o.scopedTokens = append(o.scopedTokens, parts)
+		return nil
+	})
+	fs.Func("user-token", "access `token` of a user who is not an administrator, with both scopes (for NO_PERMISSION and FORBIDDEN); repeatable", func(v string) error {
+		if v = strings.TrimSpace(v); v == "" {
+			return errors.New("-user-token is empty")
+		}
+		o.userTokens = append(o.userTokens, v)
 		return nil
 	})
 	fs.Func("self-client", "`CLIENT_ID:CLIENT_SECRET:REFRESH_TOKEN` of a Self Client whose refresh token "+emulator.TokenPath+
@@ -168,6 +186,12 @@ func run(ctx context.Context, o options, logger *log.Logger) error {
 	}
 	for _, t := range o.tokens {
 		srv.AddToken(t, emulator.ScopeAll, emulator.ScopeFiles)
+	}
+	for _, t := range o.scopedTokens {
+		srv.AddToken(t[0], t[1:]...)
+	}
+	for _, t := range o.userTokens {
+		srv.AddNonAdminToken(t, emulator.ScopeAll, emulator.ScopeFiles)
 	}
 	var backupID string
 	if o.seed != "" {

@@ -34,6 +34,16 @@ func TestParseFlags(t *testing.T) {
 	if err != nil || !slices.Equal(o.selfClients, []selfClient{{id: "id", secret: "secret", refreshToken: "refresh"}}) {
 		t.Fatalf("-self-client: %+v, %v", o.selfClients, err)
 	}
+	o, err = parseFlags([]string{"-scoped-token", "t:" + emulator.ScopeRead + ":" + emulator.ScopeFiles, "-user-token", "u"}, io.Discard)
+	if err != nil || len(o.scopedTokens) != 1 || !slices.Equal(o.scopedTokens[0], []string{"t", emulator.ScopeRead, emulator.ScopeFiles}) ||
+		!slices.Equal(o.userTokens, []string{"u"}) {
+		t.Fatalf("-scoped-token, -user-token: %+v %+v, %v", o.scopedTokens, o.userTokens, err)
+	}
+	for _, bad := range [][]string{{"-scoped-token", "t"}, {"-scoped-token", "t::x"}, {"-user-token", " "}} {
+		if _, err := parseFlags(bad, io.Discard); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
 	for _, bad := range []string{"id:secret", "id::refresh", "a:b:c:d"} {
 		if _, err := parseFlags([]string{"-self-client", bad}, io.Discard); err == nil {
 			t.Errorf("-self-client %q accepted", bad)

@@ -42,9 +42,12 @@ type adminBackupJSON struct {
 //	PUT  /_emulator/backups/{id}?status=S          change a status (SetStatus)
 //	GET  /_emulator/metrics                        connections accepted and requests (Metrics)
 //	POST /_emulator/reset                          forget every backup, history entry and recorded request (Reset)
+//	/_emulator/downloads...                        the download host's (serveAdminDownloads)
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, adminPrefix)
 	switch {
+	case path == "downloads" || strings.HasPrefix(path, "downloads/"):
+		s.serveAdminDownloads(w, r, path)
 	case path == "requests" && r.Method == http.MethodGet:
 		writeResponse(w, response{status: http.StatusOK, body: s.adminRequests()})
 	case path == "backups" && r.Method == http.MethodGet:

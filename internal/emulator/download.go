@@ -65,8 +65,9 @@ type downloadHost struct {
 type DownloadRequest struct {
 	Method string
 	Path   string
-	// Range is the Range header as sent ("" without one).
-	Range string
+	// Range and IfRange are the Range and If-Range headers as sent ("" without).
+	Range   string
+	IfRange string
 	// Status is the answer's HTTP status; 0 until its header is written.
 	Status int
 	// BytesSent counts the body bytes written to the connection (updated as
@@ -228,8 +229,9 @@ func (s *Server) SetDownloadLinks(backupID string, data, attachments []string) e
 	return nil
 }
 
-// ExpectedSHA256 is the hex SHA-256 of what the download host serves for
-// link (see DownloadSHA256), or "" when link's path is not a download path.
+// ExpectedSHA256 is the hex SHA-256 of what the download host now serves
+// for link (DownloadSHA256 until ChangeDownload), or "" when link's path is
+// not a download path.
 func (s *Server) ExpectedSHA256(link string) string {
 	u, err := url.Parse(link)
 	if err != nil {
@@ -239,7 +241,10 @@ func (s *Server) ExpectedSHA256(link string) string {
 	if !ok {
 		return ""
 	}
-	return DownloadSHA256(p.job, p.file, s.DownloadSize())
+	s.mu.Lock()
+	gen := s.versionOf(p).gen
+	s.mu.Unlock()
+	return downloadSHA256(p.job, p.file, s.DownloadSize(), gen)
 }
 
 // DownloadRequests returns the download host's requests, oldest first. They
@@ -279,15 +284,17 @@ func parseDownloadPath(path string) (downloadPath, bool) {
 
 // downloadPlan is what a download request is answered with.
 type downloadPlan struct {
-	path  downloadPath
-	size  int64
-	fault DownloadFault // the data fault applied, if any
+	path    downloadPath
+	content fileContent
+	etag    string
+	version fileVersion
+	fault   DownloadFault // the data fault applied, if any
 }
 
 // serveDownload answers the download host, recording every request.
 func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request) {
 	entry := &DownloadRequest{
-		Method: r.Method, Path: r.URL.Path, Range: r.Header.Get("Range"),
+		Method: r.Method, Path: r.URL.Path, Range: r.Header.Get("Range"), IfRange: r.Header.Get("If-Range"),
 		Authorization: r.Header.Get("Authorization") != "",
 	}
 	s.mu.Lock()
@@ -337,15 +344,26 @@ func (s *Server) planDownload(r *http.Request) (downloadPlan, *response) {
 	case !s.linkServable(r.URL.Path):
 		return fail(downloadError(CodeResourceNotFound))
 	}
-	plan := downloadPlan{path: p, size: s.DownloadSize()}
+	plan := downloadPlan{path: p}
 	if r.Method == http.MethodGet {
-		if f, ok := s.takeDownloadFault(p.file); ok {
+		if f, ok := s.takeDownloadFault(p); ok {
 			if f.Error != "" {
 				return fail(downloadError(f.Error))
 			}
 			plan.fault = f
 		}
 	}
+	plan.version = s.versionOf(p)
+	size := s.DownloadSize()
+	if layout := plan.fault.Layout; !layout.IsZero() {
+		plan.content, plan.etag = layout.content(), etagOf(p, size, plan.version.gen, layout)
+		return plan, nil
+	}
+	z := newZipFileVersion(p.job, p.file, size, plan.version.gen)
+	if plan.fault.Corrupt {
+		z.corrupt()
+	}
+	plan.content, plan.etag = z, etagOf(p, size, plan.version.gen, ZipLayout{})
 	return plan, nil
 }
 
@@ -389,32 +407,44 @@ func downloadError(code string) response {
 	}
 }
 
-// sendFile writes the file (or its range) with Zoho's download headers.
+// sendFile writes the file (or its range) with Zoho's download headers and
+// the file's validators (ETag, Last-Modified), honouring If-Range.
 func (s *Server) sendFile(w *downloadWriter, r *http.Request, plan downloadPlan) {
-	z := newZipFile(plan.path.job, plan.path.file, plan.size)
-	if plan.fault.Corrupt {
-		z.corrupt()
-	}
+	size, f := plan.content.Size(), plan.fault
 	h := w.Header()
 	h.Set("Content-Type", "application/zip")
 	h.Set("Content-Disposition", `attachment; filename="`+plan.path.file+`"`)
 	h.Set("Accept-Ranges", "bytes")
-	start, end, kind := parseRange(r.Header.Get("Range"), z.size)
-	if plan.fault.IgnoreRange {
-		kind = rangeNone
+	h.Set("ETag", plan.etag)
+	h.Set("Last-Modified", plan.version.modified.Format(http.TimeFormat))
+	kind := rangeNone
+	var start, end int64
+	if !f.IgnoreRange && ifRangeHolds(r.Header.Get("If-Range"), plan.etag, plan.version.modified) {
+		start, end, kind = parseRange(r.Header.Get("Range"), size)
 	}
 	switch kind {
 	case rangeUnsatisfiable:
-		h.Set("Content-Range", "bytes */"+strconv.FormatInt(z.size, 10))
+		h.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
 		h.Set("Content-Length", "0")
 		w.WriteHeader(http.StatusRequestedRangeNotSatisfiable)
 		return
 	case rangeNone:
-		start, end = 0, z.size-1
+		start, end = 0, size-1
 	}
-	h.Set("Content-Length", strconv.FormatInt(end-start+1, 10))
+	if f.NoContentLength && f.TruncateAfter > 0 {
+		end, f.TruncateAfter = min(end, start+f.TruncateAfter-1), 0 // an honest short answer
+	}
+	total := strconv.FormatInt(size, 10)
+	if f.NoContentLength {
+		total = "*"
+	} else {
+		h.Set("Content-Length", strconv.FormatInt(end-start+1, 10))
+	}
 	if kind == rangeSatisfiable {
-		h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, end, z.size))
+		h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%s", start, end, total))
+		if f.ContentRange != "" {
+			h.Set("Content-Range", f.ContentRange)
+		}
 		w.WriteHeader(http.StatusPartialContent)
 	} else {
 		w.WriteHeader(http.StatusOK)
@@ -422,7 +452,10 @@ func (s *Server) sendFile(w *downloadWriter, r *http.Request, plan downloadPlan)
 	if r.Method == http.MethodHead {
 		return
 	}
-	s.streamBody(w, r, z, start, end-start+1, plan.fault)
+	if f.NoContentLength {
+		w.flush() // commits to chunked encoding: no Content-Length is computed
+	}
+	s.streamBody(w, r, plan.content, start, end-start+1, f)
 }
 
 type rangeKind int
@@ -474,7 +507,7 @@ func parseRange(header string, size int64) (start, end int64, kind rangeKind) {
 
 // streamBody copies length bytes from off, paced by the throughput cap, and
 // applies a drop or truncation fault.
-func (s *Server) streamBody(w *downloadWriter, r *http.Request, z *zipFile, off, length int64, f DownloadFault) {
+func (s *Server) streamBody(w *downloadWriter, r *http.Request, z fileContent, off, length int64, f DownloadFault) {
 	send, abort := length, false
 	switch {
 	case f.DropAfter > 0 && f.DropAfter < length:

@@ -27,6 +27,21 @@ type DownloadFault struct {
 	// middle of its first entry flipped: it opens as a ZIP, but that
 	// entry's CRC-32 check fails.
 	Corrupt bool
+	// NoContentLength answers without Content-Length (a chunked 200); a
+	// Range answer's Content-Range then ends in "/*" (total unknown). With
+	// TruncateAfter the body ends cleanly there, and a 206's Content-Range
+	// covers just the bytes sent.
+	NoContentLength bool
+	// ContentRange replaces the Content-Range header of a 206 answer, as a
+	// server that miscounts does ("bytes 100-9223372036854775807/*").
+	ContentRange string
+	// ChangeETagAfter > 0 lets this many matching GETs be served, then
+	// gives the requested file new bytes, ETag and Last-Modified before the
+	// next one (see ChangeDownload), and ends. Its other fields are ignored.
+	ChangeETagAfter int
+	// Layout serves a hostile archive (OverlappingEntries, ManyEntries) in
+	// place of the file, with its own size and ETag.
+	Layout ZipLayout
 	// Error answers this code's top-level error envelope instead of the
 	// file: CodeInvalidToken (401, as for an access token revoked
 	// mid-download), CodeInvalidOAuthScope (401), CodeForbidden (403),
@@ -39,6 +54,7 @@ type DownloadFault struct {
 type downloadFaultState struct {
 	DownloadFault
 	left int // < 0: unlimited
+	seen int // GETs counted by a ChangeETagAfter fault
 }
 
 // InjectDownloadFault queues a download fault. Faults are checked in the
@@ -66,10 +82,21 @@ func (s *Server) SetDownloadThroughput(bytesPerSecond int64) {
 	s.dlThroughput.Store(max(bytesPerSecond, 0))
 }
 
-// takeDownloadFault consumes the first fault matching file. Callers hold s.mu.
-func (s *Server) takeDownloadFault(file string) (DownloadFault, bool) {
+// takeDownloadFault counts the GET of p for ChangeETagAfter faults, then
+// consumes the first other fault matching p's file. Callers hold s.mu.
+func (s *Server) takeDownloadFault(p downloadPath) (DownloadFault, bool) {
+	s.dlFaults = slices.DeleteFunc(s.dlFaults, func(f *downloadFaultState) bool {
+		if f.ChangeETagAfter <= 0 || (f.File != "" && f.File != p.file) {
+			return false
+		}
+		if f.seen++; f.seen <= f.ChangeETagAfter {
+			return false
+		}
+		s.bumpVersion(p)
+		return true
+	})
 	for i, f := range s.dlFaults {
-		if f.File != "" && f.File != file {
+		if f.ChangeETagAfter > 0 || (f.File != "" && f.File != p.file) {
 			continue
 		}
 		if f.left > 0 {

@@ -42,6 +42,7 @@ type fetched struct {
 	header  http.Header
 	body    []byte
 	readErr error // reading the body failed (dropped or truncated)
+	length  int64 // the answer's Content-Length; -1 when none came
 }
 
 // fetch sends method to link with token ("" for none) and extra headers.
@@ -66,7 +67,7 @@ func fetch(t *testing.T, client *http.Client, method, link, token string, header
 	}
 	defer resp.Body.Close()
 	body, readErr := io.ReadAll(resp.Body)
-	return fetched{status: resp.StatusCode, header: resp.Header, body: body, readErr: readErr}
+	return fetched{status: resp.StatusCode, header: resp.Header, body: body, readErr: readErr, length: resp.ContentLength}
 }
 
 func get(t *testing.T, link string, header ...string) fetched {

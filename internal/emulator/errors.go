@@ -27,7 +27,7 @@ const (
 	CodeTooManyRequests        = "TOO_MANY_REQUESTS"
 )
 
-// Messages, as documented on the pages doc.go lists. Where Zoho's
+// Messages, as documented on the pages docs/design/emulator.md lists. Where Zoho's
 // docs and observed responses differ, the observed wording is used, because
 // that is what a client sees on the wire.
 const (

@@ -171,7 +171,7 @@ func (s *Server) spendTokenUse(token string) bool {
 // serveToken answers POST /oauth/v2/token. Parameters are read from the form
 // body (url-encoded or multipart) or the query string, as Zoho accepts all of
 // them. Every error is HTTP 200 with an "error" key, as on Zoho; the throttle's
-// status is configurable because Zoho leaves it open [UNCONFIRMED]; see doc.go.
+// status is configurable because Zoho leaves it open [UNCONFIRMED]; see docs/design/emulator.md.
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		// Zoho documents only POST; other methods are a client bug.

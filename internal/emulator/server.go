@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// Scopes, as documented on each endpoint's page (see doc.go for the URLs).
+// Scopes, as documented on each endpoint's page (docs/design/emulator.md lists the URLs).
 const (
 	ScopeAll    = "ZohoCRM.bulk.backup.ALL"
 	ScopeCreate = "ZohoCRM.bulk.backup.CREATE"
@@ -67,6 +67,7 @@ type Server struct {
 	dlBase       atomic.Pointer[string]
 	downloads    []*DownloadRequest
 	dlFaults     []*downloadFaultState
+	dlVersions   map[downloadPath]fileVersion // download_versions.go
 	dlThroughput atomic.Int64
 }
 

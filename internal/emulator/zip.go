@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"sync"
 )
 
@@ -77,6 +78,12 @@ type zipFile struct {
 // newZipFile lays out the archive of (jobID, fileName) at size bytes (after
 // normalizeDownloadSize).
 func newZipFile(jobID, fileName string, size int64) *zipFile {
+	return newZipFileVersion(jobID, fileName, size, 0)
+}
+
+// newZipFileVersion is newZipFile for version gen of the file: gen 0 is
+// DownloadContent's; each later one has other bytes of the same size.
+func newZipFileVersion(jobID, fileName string, size int64, gen int) *zipFile {
 	size = normalizeDownloadSize(size)
 	n := max(zipMinEntries, int((size+zipEntryMax-1)/zipEntryMax))
 	dataTotal := size - int64(n)*zipEntryFixed - zipEOCDLen
@@ -91,12 +98,23 @@ func newZipFile(jobID, fileName string, size int64) *zipFile {
 		off += zipLocalLen + d
 	}
 	z.central = off
-	seed := sha256.Sum256([]byte("zohocrm-emulator download\x00" + jobID + "\x00" + fileName))
+	seed := sha256.Sum256([]byte("zohocrm-emulator download\x00" + jobID + "\x00" + fileName + versionSuffix(gen)))
 	z.stampKey = binary.LittleEndian.Uint64(seed[:8])
 	z.base = make([]byte, zipBlockSize)
 	_, _ = rand.NewChaCha8(seed).Read(z.base) // ChaCha8.Read never fails.
-	z.crcs = cachedCRCs(crcKey{jobID, fileName, size}, n)
+	z.crcs = cachedCRCs(crcKey{jobID, fileName, size, gen}, n)
 	return z
+}
+
+// Size is the archive's length in bytes.
+func (z *zipFile) Size() int64 { return z.size }
+
+// versionSuffix keeps version 0's seed that of the files before versions.
+func versionSuffix(gen int) string {
+	if gen == 0 {
+		return ""
+	}
+	return "\x00v" + strconv.Itoa(gen)
 }
 
 // corrupt makes the archive serve one byte in the middle of its first
@@ -249,6 +267,7 @@ func (z *zipFile) entryCRC(i int) uint32 {
 type crcKey struct {
 	job, file string
 	size      int64
+	gen       int
 }
 
 // entryCRCs are one file's CRC-32s, each computed on first use.
@@ -298,7 +317,12 @@ var shaCache = struct {
 // DownloadSHA256 is the hex SHA-256 of DownloadContent(jobID, fileName,
 // size), cached, since hashing a 1 GiB file takes a while.
 func DownloadSHA256(jobID, fileName string, size int64) string {
-	key := crcKey{jobID, fileName, normalizeDownloadSize(size)}
+	return downloadSHA256(jobID, fileName, size, 0)
+}
+
+// downloadSHA256 is DownloadSHA256 of version gen of the file.
+func downloadSHA256(jobID, fileName string, size int64, gen int) string {
+	key := crcKey{jobID, fileName, normalizeDownloadSize(size), gen}
 	shaCache.Lock()
 	sum, ok := shaCache.m[key]
 	shaCache.Unlock()
@@ -306,7 +330,8 @@ func DownloadSHA256(jobID, fileName string, size int64) string {
 		return sum
 	}
 	h := sha256.New()
-	_, _ = io.CopyBuffer(h, DownloadContent(jobID, fileName, size), make([]byte, 256<<10))
+	z := newZipFileVersion(jobID, fileName, size, gen)
+	_, _ = io.CopyBuffer(h, io.NewSectionReader(z, 0, z.size), make([]byte, 256<<10))
 	sum = hex.EncodeToString(h.Sum(nil))
 	shaCache.Lock()
 	defer shaCache.Unlock()
