@@ -124,12 +124,10 @@ func (a *backupStartAction) Invoke(ctx context.Context, req action.InvokeRequest
 	a.follow(ctx, id, wait, progress, &resp.Diagnostics)
 }
 
-// start sends POST /backup. The client sends it again only after failures
-// Zoho cannot have acted on, as for zohocrm_backup_schedule: a second
-// backup would spend another of the month's backups. After a failure Zoho
-// may have acted on, the backup it started is found by reading back
-// (zoho.ScheduleBackupSettled) and reported with a warning; wait then
-// follows it like any other.
+// start sends POST /backup (never twice: a second backup would spend
+// another of the month's) and returns the backup's id. After a failure Zoho
+// may have acted on, the backup found by reading back
+// (zoho.ScheduleBackupSettled) is returned with a warning in diags.
 func (a *backupStartAction) start(ctx context.Context, diags *diag.Diagnostics) (string, bool) {
 	ctx, cancel := context.WithTimeout(ctx, defaultWriteTimeout)
 	defer cancel()

@@ -248,10 +248,8 @@ func isNetworkFailure(err error) bool {
 }
 
 // describeMayHaveActed explains a POST /backup that Zoho may have acted on
-// and whose result reading back could not establish (zoho.UnsettledError):
-// the one place that says how to check. Settling has already tried what the
-// user would: so the text never just says "try again", which could start a
-// second backup.
+// and that reading back could not settle, and says how to check before
+// trying again: never just "try again", which could start a second backup.
 func describeMayHaveActed(err error) string {
 	var detail strings.Builder
 	fmt.Fprintf(&detail, "%s.\n\nThe request reached Zoho, but its answer was lost, or was an error Zoho can give after acting, "+

@@ -82,35 +82,12 @@ func shared() int { return aHelper() }`,
 // feature's file, as "file:line: where uses name, declared in file".
 func crossFeatureUses(dir string) ([]string, error) {
 	fset := token.NewFileSet()
-	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	files, info, pkg, err := checkPackage(fset, dir)
 	if err != nil {
 		return nil, err
 	}
-	var files []*ast.File
-	for _, name := range names {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, f)
-	}
-	info := &types.Info{Uses: map[*ast.Ident]types.Object{}}
-	conf := types.Config{Importer: stubImporter{}, Error: func(error) {}}
-	pkg, _ := conf.Check("house", fset, files, info)
-	if pkg == nil {
-		return nil, fmt.Errorf("type-checking %s gave no package", dir)
-	}
 	features := featureOf(fset, files)
-	type use struct {
-		file string
-		line int
-		text string
-	}
-	seen := map[string]bool{}
-	var uses []use
+	var uses []houseUse
 	for _, f := range files {
 		from := filepath.Base(fset.Position(f.Pos()).Filename)
 		if features[from] == "" {
@@ -125,28 +102,64 @@ func crossFeatureUses(dir string) ([]string, error) {
 			if obj == nil || obj.Pkg() != pkg || !obj.Pos().IsValid() || !declaredAtTop(obj) {
 				return true
 			}
-			to := filepath.Base(fset.Position(obj.Pos()).Filename)
-			if features[to] == "" || features[to] == features[from] {
-				return true
-			}
-			line := fset.Position(id.Pos()).Line
-			text := fmt.Sprintf("%s:%d: %s uses %s, declared in %s", from, line, enclosing(f, id.Pos()), obj.Name(), to)
-			if !seen[text] {
-				seen[text] = true
-				uses = append(uses, use{file: from, line: line, text: text})
+			if to := filepath.Base(fset.Position(obj.Pos()).Filename); features[to] != "" && features[to] != features[from] {
+				line := fset.Position(id.Pos()).Line
+				uses = append(uses, houseUse{file: from, line: line,
+					text: fmt.Sprintf("%s:%d: %s uses %s, declared in %s", from, line, enclosing(f, id.Pos()), obj.Name(), to)})
 			}
 			return true
 		})
 	}
+	return sortedUses(uses), nil
+}
+
+// houseUse is one use found, at file:line.
+type houseUse struct {
+	file string
+	line int
+	text string
+}
+
+// sortedUses is the texts of uses without repeats, by file and line.
+func sortedUses(uses []houseUse) []string {
 	sort.Slice(uses, func(i, j int) bool {
 		a, b := uses[i], uses[j]
 		return a.file < b.file || a.file == b.file && (a.line < b.line || a.line == b.line && a.text < b.text)
 	})
-	found := make([]string, len(uses))
-	for i, u := range uses {
-		found[i] = u.text
+	var found []string
+	for _, u := range uses {
+		if len(found) == 0 || found[len(found)-1] != u.text {
+			found = append(found, u.text)
+		}
 	}
-	return found, nil
+	return found
+}
+
+// checkPackage parses the non-test files of dir and type-checks them with
+// stubbed imports, ignoring the errors that the stubs cause.
+func checkPackage(fset *token.FileSet, dir string) ([]*ast.File, *types.Info, *types.Package, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var files []*ast.File
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		files = append(files, f)
+	}
+	info := &types.Info{Uses: map[*ast.Ident]types.Object{}}
+	conf := types.Config{Importer: stubImporter{}, Error: func(error) {}}
+	pkg, _ := conf.Check("house", fset, files, info)
+	if pkg == nil {
+		return nil, nil, nil, fmt.Errorf("type-checking %s gave no package", dir)
+	}
+	return files, info, pkg, nil
 }
 
 // featureOf maps each feature file to its feature: a file that declares a
