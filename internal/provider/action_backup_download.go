@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -20,6 +21,9 @@ import (
 var (
 	_ action.Action              = (*backupDownloadAction)(nil)
 	_ action.ActionWithConfigure = (*backupDownloadAction)(nil)
+
+	pathDirectory = path.Root("directory")
+	pathBackupID  = path.Root("backup_id")
 )
 
 // backupDownloadAction takes the latest completed backup's files off Zoho:
@@ -105,9 +109,9 @@ func (a *backupDownloadAction) Schema(_ context.Context, _ action.SchemaRequest,
 				MarkdownDescription: fmt.Sprintf("How long the whole invocation may take, waiting and downloading, as a duration "+
 					"such as `2h`. Defaults to `%s`; from `%s` to `%s`. When it runs out, the files not finished stay as `.part` "+
 					"files and invoking again resumes them.",
-					shortDuration(defaultStartWaitTimeout), shortDuration(minStartWaitTimeout), shortDuration(maxStartWaitTimeout)),
+					shortDuration(defaultBackupWaitTimeout), shortDuration(minBackupWaitTimeout), shortDuration(maxBackupWaitTimeout)),
 				Validators: []validator.String{durationValidator("Invalid timeout",
-					minStartWaitTimeout, maxStartWaitTimeout, "6h")},
+					minBackupWaitTimeout, maxBackupWaitTimeout, "6h")},
 			},
 			"verify": schema.BoolAttribute{
 				Optional: true,
@@ -133,7 +137,7 @@ func (a *backupDownloadAction) Invoke(ctx context.Context, req action.InvokeRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	wait := waitFrom(backupStartActionModel{Wait: config.Wait, PollInterval: config.PollInterval, Timeout: config.Timeout}, &resp.Diagnostics)
+	wait := newBackupWait(config.Wait.ValueBool(), config.PollInterval.ValueString(), config.Timeout.ValueString(), &resp.Diagnostics)
 	if resp.Diagnostics.HasError() || !requireClient(a.client, &resp.Diagnostics) {
 		return
 	}
@@ -160,7 +164,7 @@ func (a *backupDownloadAction) Invoke(ctx context.Context, req action.InvokeRequ
 type downloadRun struct {
 	client   *zoho.Client
 	config   backupDownloadActionModel
-	wait     startWait
+	wait     backupWait
 	diags    *diag.Diagnostics
 	progress func(format string, args ...any)
 	started  time.Time
@@ -277,10 +281,14 @@ func (r *downloadRun) linksValid(expiry *string) bool {
 	return false
 }
 
-// vet checks each link (shape, file name, host) and appends it to files.
+// vet checks each link (shape, host, and the file name by the rule of the
+// files written) and appends it to files.
 func (r *downloadRun) vet(links []string, kind backupfiles.Kind, files []downloadFile) []downloadFile {
 	for _, raw := range links {
 		link, err := r.client.CheckDownloadLink(raw)
+		if err == nil {
+			err = backupfiles.ValidName(link.FileName)
+		}
 		if err != nil {
 			addDownloadLinkError(r.diags, err)
 			continue
@@ -370,7 +378,7 @@ func (r *downloadRun) downloadAll(ctx context.Context, dir *backupfiles.Dir, fil
 func (r *downloadRun) alreadyComplete(ctx context.Context, dir *backupfiles.Dir, f downloadFile) (bool, error) {
 	listed, same, err := dir.Completed(ctx, f.link.FileName)
 	if err != nil || !same {
-		return false, err
+		return false, localFileError(err)
 	}
 	r.progress("%s: already downloaded (%s, SHA-256 %s), skipped", f.link.FileName, mebibytes(listed.Size), listed.SHA256)
 	return true, nil
@@ -382,7 +390,7 @@ func (r *downloadRun) alreadyComplete(ctx context.Context, dir *backupfiles.Dir,
 func (r *downloadRun) downloadOne(ctx context.Context, dir *backupfiles.Dir, f downloadFile) (fetched, size int64, err error) {
 	part, err := dir.OpenPart(ctx, f.link.FileName)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, localFileError(err)
 	}
 	fileCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
@@ -401,12 +409,18 @@ func (r *downloadRun) downloadOne(ctx context.Context, dir *backupfiles.Dir, f d
 	}
 	entry, err := dir.Commit(ctx, part, backupfiles.CommitOptions{Verify: verify, ExpectedSize: result.Size})
 	if err != nil {
-		return result.Fetched, 0, err
+		return result.Fetched, 0, localFileError(err)
 	}
 	entry.Kind, entry.Link, entry.LinkExpiresAt = f.kind, f.link.RedactedURL, r.expiry
 	if err := dir.Record(entry); err != nil {
-		return result.Fetched, 0, err
+		return result.Fetched, 0, localFileError(err)
 	}
 	meter.finished(entry, verify, result)
 	return result.Fetched, entry.Size, nil
+}
+
+// addFileError reports why file f could not be taken, and what is kept.
+func (r *downloadRun) addFileError(ctx context.Context, dir *backupfiles.Dir, f downloadFile, err error) {
+	addFileError(ctx, r.diags, fileFailure{name: f.link.FileName, folder: dir.Path(), manifest: dir.ManifestPath(),
+		expiry: r.expiry, timeout: r.wait.timeout, progress: r.progress}, err)
 }

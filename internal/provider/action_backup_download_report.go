@@ -2,12 +2,8 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/backupfiles"
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
@@ -20,11 +16,6 @@ import (
 const (
 	downloadProgressInterval = 10 * time.Second
 	downloadProgressStep     = 10 // percent
-)
-
-var (
-	pathDirectory = path.Root("directory")
-	pathBackupID  = path.Root("backup_id")
 )
 
 // downloadMeter turns the client's progress callbacks into the action's
@@ -111,96 +102,4 @@ type notEnoughSpaceError struct {
 
 func (e *notEnoughSpaceError) Error() string {
 	return fmt.Sprintf("%s needs %s more, and the file system of %s has %s free", e.name, mebibytes(e.need), e.dir, mebibytes(int64(min(e.free, 1<<62))))
-}
-
-// mebibytes prints a byte count in MiB, the unit of Zoho's 1 GB files.
-func mebibytes(n int64) string {
-	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-}
-
-// rate prints bytes over elapsed in MiB/s.
-func rate(n int64, elapsed time.Duration) string {
-	if elapsed <= 0 {
-		return "-- MiB/s"
-	}
-	return fmt.Sprintf("%.1f MiB/s", float64(n)/(1<<20)/elapsed.Seconds())
-}
-
-// addDownloadLinkError explains a link refused before anything was sent.
-func addDownloadLinkError(diags *diag.Diagnostics, err error) {
-	var hostErr *zoho.DownloadHostError
-	if errors.As(err, &hostErr) {
-		diags.AddError(fmt.Sprintf("Refused to send the access token to %s", hostErr.Host),
-			fmt.Sprintf("%s.\n\nNothing was downloaded and nothing was sent to that host. A download link that points outside Zoho "+
-				"is not Zoho's answer: check that api_domain (or data_center) is your Zoho data centre's API domain and not a proxy "+
-				"that rewrites answers, and report the link to Zoho if it came from Zoho.", err))
-		return
-	}
-	diags.AddError("Refused a download link Zoho reported",
-		fmt.Sprintf("%s.\n\nNothing was downloaded: the provider writes only plain file names inside the backup's folder, and "+
-			"takes the backup's id from a link of the documented shape https://download-accl.zoho.com/v2/crm/{zgid}/backup/{job-id}/{file}. "+
-			"Report the link to the provider's maintainers.", err))
-}
-
-// addFileError explains why file f could not be taken, and what is kept.
-func (r *downloadRun) addFileError(ctx context.Context, dir *backupfiles.Dir, f downloadFile, err error) {
-	name := f.link.FileName
-	kept := fmt.Sprintf("Files already complete stay in %s and are listed in %s; a partial file stays as %s.part, and "+
-		"invoking this action again resumes it.", dir.Path(), dir.ManifestPath(), name)
-	var space *notEnoughSpaceError
-	var notZip *backupfiles.NotZipError
-	var entry *backupfiles.EntryError
-	var scope *zoho.DownloadScopeError
-	var short *zoho.IncompleteBodyError
-	var stall *zoho.StallError
-	var size *backupfiles.SizeError
-	switch {
-	case errors.As(err, &space):
-		r.diags.AddError("Not enough free disk space for the backup", fmt.Sprintf("%s. Nothing of it was written. Free some space "+
-			"or point directory at a larger disk, then invoke again. %s", space, kept))
-	case errors.As(err, &notZip), errors.As(err, &entry):
-		r.diags.AddError(fmt.Sprintf("Downloaded %s is not an intact ZIP archive", name), fmt.Sprintf("%s.\n\nThe download was "+
-			"complete (its size is the one Zoho announced), but its content does not check out, so it was not renamed into place. "+
-			"Invoke again to download it afresh; if it happens again, Zoho's file itself is damaged: report it to Zoho, and set "+
-			"verify = false to keep it as it is.", err))
-	case errors.As(err, &scope):
-		r.diags.AddError("The access token may not download backup files", fmt.Sprintf("%s.\n\nZoho requires the scope %s to "+
-			"download a backup (https://www.zoho.com/crm/developer/docs/api/v8/download-backup.html), besides "+
-			"ZohoCRM.bulk.backup.READ to read the links. On the Self Client's Generate Code tab, enter the scopes "+
-			"ZohoCRM.bulk.backup.ALL,ZohoFiles.files.ALL, exchange the code for a refresh token and configure the provider with it.",
-			err, zoho.ScopeFilesAll))
-	case ctx.Err() != nil:
-		r.addStopped(ctx, name, kept)
-	case errors.As(err, &short), errors.As(err, &stall), errors.As(err, &size):
-		r.diags.AddError(fmt.Sprintf("The download of %s stopped before the end of the file", name), fmt.Sprintf("%s. The "+
-			"provider resumed it as often as max_retries allows in a row without progress. Nothing was renamed into place. %s "+
-			"If the connection to Zoho is unreliable, raise max_retries in the provider block.", err, kept))
-	case r.linkExpired(err):
-		r.diags.AddError("The backup's download links have expired", fmt.Sprintf("Downloading %s failed after the links' expiry "+
-			"at %s: %s. Zoho keeps a backup's files for 7 days; a new backup is needed. %s", name, r.expiry.Format(time.RFC3339), err, kept))
-	default:
-		addZohoError(ctx, r.diags, fmt.Sprintf("Failed to download %s", name), err)
-		r.diags.AddWarning(fmt.Sprintf("%s is kept for a resume", name), kept)
-	}
-}
-
-// addStopped reports an invocation stopped by Ctrl-C or by its timeout.
-func (r *downloadRun) addStopped(ctx context.Context, name, kept string) {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		r.diags.AddError(fmt.Sprintf("The download did not finish within timeout = %s", shortDuration(r.wait.timeout)),
-			fmt.Sprintf("It stopped while downloading %s. %s To take longer next time, raise timeout.", name, kept))
-		return
-	}
-	detail := fmt.Sprintf("Terraform was interrupted (for example with Ctrl-C) while downloading %s. %s", name, kept)
-	// Terraform may stop listening for diagnostics once interrupted; a
-	// progress event is shown as it arrives.
-	r.progress("Interrupted: %s", detail)
-	r.diags.AddError("The download was interrupted", detail)
-}
-
-// linkExpired reports whether a failed download is explained by the links'
-// expiry having passed meanwhile.
-func (r *downloadRun) linkExpired(err error) bool {
-	var apiErr *zoho.APIError
-	return errors.As(err, &apiErr) && !r.expiry.IsZero() && !time.Now().Before(r.expiry)
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/backupfiles"
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/emulator"
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
 )
@@ -545,4 +546,54 @@ func TestAccBackupDownloadExampleWithoutActions_validates(t *testing.T) {
 	if got := len(srv.Requests()) + len(srv.DownloadRequests()); got != 0 {
 		t.Errorf("validating made %d requests, want 0", got)
 	}
+}
+
+// A .part that is not a regular file (here a folder planted in its place)
+// is reported as a local file to deal with, never as a network failure,
+// and nothing is requested for it.
+func TestAccBackupDownloadAction_remedyOfAPlantedPartNamesTheFile(t *testing.T) {
+	f := newDownloadFixture(t, fastDownloadProvider(), true, "", "", emulator.WithDownloadFiles(1, 0))
+	link, err := zoho.ParseDownloadLink(f.links()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(f.jobDir(), link.FileName+backupfiles.PartSuffix), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.invoke()
+	if err == nil {
+		t.Fatalf("a planted folder was used as a .part:\n%s", out)
+	}
+	wantOutput(t, out, "Cannot use the local files of "+link.FileName, "not a regular file", "not with Zoho or the network",
+		"then invoke this action again")
+	if strings.Contains(out, "check the network") || strings.Contains(out, "did not get an answer") {
+		t.Errorf("a local file's error talks of the network:\n%s", out)
+	}
+	if requests, _ := f.downloads(); len(requests) != 0 {
+		t.Errorf("%d download requests, want 0", len(requests))
+	}
+}
+
+// A link whose file name the files' rule refuses (the manifest's own name)
+// stops the invocation before any file is requested, even the valid link
+// before it, and says that nothing was sent.
+func TestAccBackupDownloadAction_remedyOfARefusedNameSaysNothingWasSent(t *testing.T) {
+	f := newDownloadFixture(t, fastDownloadProvider(), true, "", "", emulator.WithDownloadFiles(1, 0))
+	valid := f.links()[0]
+	refused := valid[:strings.LastIndex(valid, "/")+1] + backupfiles.ManifestName
+	if err := f.srv.SetDownloadLinks(f.backup.ID, []string{valid, refused}, nil); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.invoke()
+	if err == nil {
+		t.Fatalf("a link named %s was downloaded:\n%s", backupfiles.ManifestName, out)
+	}
+	wantOutput(t, out, "Refused the file name of a download link Zoho reported", "the manifest's own name", "nothing was sent to Zoho")
+	if strings.Contains(out, "check the network") {
+		t.Errorf("a refused link talks of the network:\n%s", out)
+	}
+	if requests, _ := f.downloads(); len(requests) != 0 {
+		t.Errorf("%d download requests, want 0", len(requests))
+	}
+	wantEmptyDir(t, filepath.Dir(f.root))
 }

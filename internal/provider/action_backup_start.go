@@ -10,24 +10,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
-)
-
-// Bounds of zohocrm_backup_start's wait. Zoho's backups take minutes to
-// hours; polling faster than every 5 seconds spends API credits for
-// nothing, and a day is longer than any backup Zoho documents.
-const (
-	defaultStatusPollInterval = time.Minute
-	minStatusPollInterval     = 5 * time.Second
-	maxStatusPollInterval     = time.Hour
-	defaultStartWaitTimeout   = 6 * time.Hour
-	minStartWaitTimeout       = time.Second
-	maxStartWaitTimeout       = 24 * time.Hour
 )
 
 var (
@@ -89,55 +76,18 @@ func (a *backupStartAction) Schema(_ context.Context, _ action.SchemaRequest, re
 				MarkdownDescription: fmt.Sprintf("How long to wait for the backup to finish, as a duration such as `2h`. "+
 					"Defaults to `%s`; from `%s` to `%s`. When it runs out the invocation fails, but the backup goes on in Zoho: "+
 					"follow it with the `zohocrm_backup` data source or in Zoho CRM under Setup > Data Administration > Export.",
-					shortDuration(defaultStartWaitTimeout), shortDuration(minStartWaitTimeout), shortDuration(maxStartWaitTimeout)),
+					shortDuration(defaultBackupWaitTimeout), shortDuration(minBackupWaitTimeout), shortDuration(maxBackupWaitTimeout)),
 				Validators: []validator.String{durationValidator("Invalid timeout",
-					minStartWaitTimeout, maxStartWaitTimeout, "6h")},
+					minBackupWaitTimeout, maxBackupWaitTimeout, "6h")},
 			},
 		},
 	}
-}
-
-// shortDuration prints 6h rather than Go's 6h0m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 func (a *backupStartAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
 	if pd := providerDataFrom(req.ProviderData, &resp.Diagnostics); pd != nil {
 		a.client, a.pollOverride = pd.client, pd.statusPollInterval
 	}
-}
-
-// startWait is the wait a configuration asks for.
-type startWait struct {
-	enabled      bool
-	pollInterval time.Duration
-	timeout      time.Duration
-}
-
-// waitFrom applies the defaults. The values were validated at plan time;
-// one that is still bad here (it was unknown then) is reported.
-func waitFrom(config backupStartActionModel, diags *diag.Diagnostics) startWait {
-	wait := startWait{enabled: config.Wait.ValueBool(), pollInterval: defaultStatusPollInterval, timeout: defaultStartWaitTimeout}
-	var err error
-	if value := config.PollInterval.ValueString(); value != "" {
-		if wait.pollInterval, err = parseDurationBetween(value, minStatusPollInterval, maxStatusPollInterval); err != nil {
-			diags.AddAttributeError(path.Root("poll_interval"), "Invalid poll_interval", err.Error()+".")
-		}
-	}
-	if value := config.Timeout.ValueString(); value != "" {
-		if wait.timeout, err = parseDurationBetween(value, minStartWaitTimeout, maxStartWaitTimeout); err != nil {
-			diags.AddAttributeError(path.Root("timeout"), "Invalid timeout", err.Error()+".")
-		}
-	}
-	return wait
 }
 
 // Invoke schedules the backup and, with wait, follows it to its end.
@@ -151,7 +101,7 @@ func (a *backupStartAction) Invoke(ctx context.Context, req action.InvokeRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	wait := waitFrom(config, &resp.Diagnostics)
+	wait := newBackupWait(config.Wait.ValueBool(), config.PollInterval.ValueString(), config.Timeout.ValueString(), &resp.Diagnostics)
 	if resp.Diagnostics.HasError() || !requireClient(a.client, &resp.Diagnostics) {
 		return
 	}
@@ -174,12 +124,10 @@ func (a *backupStartAction) Invoke(ctx context.Context, req action.InvokeRequest
 	a.follow(ctx, id, wait, progress, &resp.Diagnostics)
 }
 
-// start sends POST /backup. The client sends it again only after failures
-// Zoho cannot have acted on, as for zohocrm_backup_schedule: a second
-// backup would spend another of the month's backups. After a failure Zoho
-// may have acted on, the backup it started is found by reading back
-// (zoho.ScheduleBackupSettled) and reported with a warning; wait then
-// follows it like any other.
+// start sends POST /backup (never twice: a second backup would spend
+// another of the month's) and returns the backup's id. After a failure Zoho
+// may have acted on, the backup found by reading back
+// (zoho.ScheduleBackupSettled) is returned with a warning in diags.
 func (a *backupStartAction) start(ctx context.Context, diags *diag.Diagnostics) (string, bool) {
 	ctx, cancel := context.WithTimeout(ctx, defaultWriteTimeout)
 	defer cancel()
@@ -215,68 +163,11 @@ func addStartError(ctx context.Context, diags *diag.Diagnostics, err error) {
 
 // follow waits for the backup to finish and, once it is COMPLETED,
 // reports its links.
-func (a *backupStartAction) follow(ctx context.Context, id string, wait startWait, progress func(string, ...any), diags *diag.Diagnostics) {
+func (a *backupStartAction) follow(ctx context.Context, id string, wait backupWait, progress func(string, ...any), diags *diag.Diagnostics) {
 	again := "Do not invoke this action again to wait: that would start another backup."
 	if followBackup(ctx, a.client, id, wait, again, progress, diags) {
 		a.reportLinks(ctx, id, progress, diags)
 	}
-}
-
-// followBackup polls GET /backup every wait.pollInterval, reporting each
-// change of status, until backup id is COMPLETED (it returns true) or
-// FAILED, is no longer Zoho's latest, or wait.timeout passes (each an error
-// in diags). again tells the user whether invoking again is the way to wait
-// longer. zohocrm_backup_start and zohocrm_backup_download both wait this way.
-func followBackup(ctx context.Context, client *zoho.Client, id string, wait startWait, again string, progress func(string, ...any), diags *diag.Diagnostics) bool {
-	ctx, cancel := context.WithTimeout(ctx, wait.timeout)
-	defer cancel()
-	status := ""
-	for {
-		backup, err := client.GetBackup(ctx)
-		if ctx.Err() != nil {
-			addWaitTimeout(ctx, diags, id, wait.timeout, status, again)
-			return false
-		}
-		if err != nil {
-			addZohoError(ctx, diags, fmt.Sprintf("Failed to read backup %s while waiting for it", id), err)
-			return false
-		}
-		if gone := scheduleGone(id, backup); gone != "" {
-			diags.AddError(fmt.Sprintf("Backup %s can no longer be followed", id),
-				fmt.Sprintf("Zoho reports only its latest backup, and here %s. Look for backup %s in Zoho CRM under "+
-					"Setup > Data Administration > Export, or in the zohocrm_backup_history data source.", gone, id))
-			return false
-		}
-		if backup.Status != status {
-			status = backup.Status
-			progress("Backup %s is %s", id, status)
-		}
-		if done, completed := backupFinished(id, status, diags); done {
-			return completed
-		}
-		select {
-		case <-ctx.Done():
-			addWaitTimeout(ctx, diags, id, wait.timeout, status, again)
-			return false
-		case <-time.After(wait.pollInterval):
-		}
-	}
-}
-
-// backupFinished reports whether status ends the wait, and whether the
-// backup completed; a FAILED backup is an error.
-func backupFinished(id, status string, diags *diag.Diagnostics) (done, completed bool) {
-	switch status {
-	case zoho.StatusCompleted:
-		return true, true
-	case zoho.StatusFailed:
-		diags.AddError(fmt.Sprintf("Backup %s failed", id),
-			"Zoho reports the backup as FAILED, so there is nothing to download. Zoho does not say why here; see the backup's "+
-				"entry in Zoho CRM under Setup > Data Administration > Export, or the zohocrm_backup_history data source, "+
-				"then take another backup (if the month's backups allow) or contact Zoho support.")
-		return true, false
-	}
-	return false, false
 }
 
 // reportLinks reads GET /backup/urls for the completed backup.
@@ -304,23 +195,4 @@ func listOrNone(links []string) string {
 		return "none"
 	}
 	return strings.Join(links, ", ")
-}
-
-// addWaitTimeout says that only the wait ended: the backup goes on in Zoho.
-// again says whether invoking again is the way to wait longer.
-func addWaitTimeout(ctx context.Context, diags *diag.Diagnostics, id string, timeout time.Duration, status, again string) {
-	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		diags.AddError(fmt.Sprintf("Stopped waiting for backup %s", id),
-			"The invocation was cancelled (Terraform was interrupted, for example with Ctrl-C). The backup goes on in Zoho: "+
-				"follow it with the zohocrm_backup data source or in Zoho CRM under Setup > Data Administration > Export.")
-		return
-	}
-	last := "before its status could be read"
-	if status != "" {
-		last = "while it was " + status
-	}
-	diags.AddError(fmt.Sprintf("Backup %s did not finish within timeout = %s", id, shortDuration(timeout)),
-		fmt.Sprintf("The wait ended %s. The backup goes on in Zoho: follow it with the zohocrm_backup data source "+
-			"(its status attribute) or in Zoho CRM under Setup > Data Administration > Export, and read its links with the "+
-			"zohocrm_backup_urls data source once it is COMPLETED. %s To wait longer next time, raise timeout.", last, again))
 }

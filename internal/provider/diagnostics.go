@@ -3,11 +3,17 @@ package provider
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"syscall"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
@@ -211,14 +217,39 @@ func describeFailure(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return "The request was still waiting for Zoho's answer."
 	}
-	return fmt.Sprintf("%s. The request did not get an answer from Zoho: check the network and api_domain, then try again.", err)
+	if isLocalFileFailure(err) {
+		return fmt.Sprintf("%s. This is a problem with a file on this machine, not with Zoho or the network: fix or remove the "+
+			"file named above, then try again.", err)
+	}
+	if isNetworkFailure(err) {
+		return fmt.Sprintf("%s. The request did not get an answer from Zoho: check the network and api_domain, then try again.", err)
+	}
+	return fmt.Sprintf("%s. Try again; if it fails the same way, report it to the provider's maintainers with the log of "+
+		"TF_LOG=DEBUG.", err)
+}
+
+// isNetworkFailure reports whether err is the network's: a transport error
+// (*url.Error, *net.OpError, *net.DNSError, a net.Error that is not a
+// local file's), an untrusted TLS certificate, a refused, reset or closed
+// connection.
+func isNetworkFailure(err error) bool {
+	if isLocalFileFailure(err) {
+		// fs.PathError wraps a syscall.Errno, which is a net.Error too.
+		return false
+	}
+	return errors.As(err, new(*url.Error)) || errors.As(err, new(*net.OpError)) || errors.As(err, new(*net.DNSError)) ||
+		errors.As(err, new(net.Error)) ||
+		errors.As(err, new(*tls.CertificateVerificationError)) ||
+		errors.As(err, new(x509.UnknownAuthorityError)) ||
+		errors.As(err, new(x509.HostnameError)) ||
+		errors.As(err, new(x509.CertificateInvalidError)) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // describeMayHaveActed explains a POST /backup that Zoho may have acted on
-// and whose result reading back could not establish (zoho.UnsettledError):
-// the one place that says how to check. Settling has already tried what the
-// user would: so the text never just says "try again", which could start a
-// second backup.
+// and that reading back could not settle, and says how to check before
+// trying again: never just "try again", which could start a second backup.
 func describeMayHaveActed(err error) string {
 	var detail strings.Builder
 	fmt.Fprintf(&detail, "%s.\n\nThe request reached Zoho, but its answer was lost, or was an error Zoho can give after acting, "+

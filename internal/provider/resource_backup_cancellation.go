@@ -174,15 +174,3 @@ func (r *backupCancellationResource) Update(ctx context.Context, req resource.Up
 // framework removes the resource from state when Delete returns no error.
 func (r *backupCancellationResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
 }
-
-// cancelErrorSummary is the one-line summary for a failed cancellation.
-func cancelErrorSummary(backupID, code string) string {
-	switch code {
-	case zoho.CodeInProgress:
-		return fmt.Sprintf("Backup %s is already in progress and can no longer be cancelled", backupID)
-	case zoho.CodeResourceNotFound:
-		return fmt.Sprintf("Backup %s was not found", backupID)
-	default:
-		return fmt.Sprintf("Failed to cancel backup %s", backupID)
-	}
-}
