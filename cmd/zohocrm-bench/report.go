@@ -31,6 +31,8 @@ type reportInput struct {
 	// Downloads are the download benchmark's runs (download.go); none when
 	// it was left out.
 	Downloads []downloadResult
+	// Profiles are the CPU section's profiled applies, by scenario.
+	Profiles map[scenario]*profileTotals
 }
 
 // sizeFigures are the figures of one N, aggregated over the repeats.
@@ -62,6 +64,8 @@ func aggregate(results []runResult, n int) sizeFigures {
 			continue
 		}
 		switch {
+		case r.Spec.Instrumented && r.Spec.Scenario != scenarioOurs:
+			// The no-ops' instrumented runs are the CPU section's.
 		case r.Spec.Instrumented:
 			f.Launches = max(f.Launches, len(r.Launches))
 			cpu := 0.0
@@ -262,6 +266,8 @@ func renderReport(in reportInput) string {
 		p("| %d | %d | %.1f | %.1f | %.1f | %.0f | %.2f |", f.N, f.Launches, mib(f.PeakRSSKiB), f.HandshakeMedianMs, f.HandshakeMaxMs, f.ProviderCPUMs, f.ProviderCPUMs/float64(f.N))
 	}
 	p("")
+
+	renderCPUSection(p, in)
 
 	p("## Over a realistic network: TLS and a %s round trip", o.rtt)
 	p("")
