@@ -42,7 +42,9 @@ func attribute(stack []string) attribution {
 		if strings.HasPrefix(fn, "main.") || strings.HasPrefix(fn, "runtime/pprof.") {
 			return attribution{profiler: true}
 		}
-		if rpc, ok := strings.CutPrefix(fn, "github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server.(*server)."); ok && a.rpc == "outside any RPC" {
+		// RPCs are the exported methods; loggingContext and the like run in them.
+		if rpc, ok := strings.CutPrefix(fn, "github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server.(*server)."); ok && a.rpc == "outside any RPC" &&
+			rpc != "" && rpc[0] >= 'A' && rpc[0] <= 'Z' {
 			a.rpc = rpc
 		}
 		if a.owner == "" {

@@ -1,19 +1,15 @@
 // Command zohocrm-bench measures what a `terraform apply` of
-// zohocrm_backup_cancellation resources costs, against Terraform's own floor
-// (terraform_data resources), against the floor of any framework provider
-// (a no-op provider the harness builds, noopprovider/) and against the usual workaround (terraform_data
-// with a local-exec curl), and writes the figures to BENCHMARKS.md.
+// zohocrm_backup_cancellation resources costs against Terraform's own floor,
+// two no-op framework providers (internal/noop) and the local-exec curl
+// workaround, profiles where the provider's CPU goes, and writes BENCHMARKS.md.
 //
-//	make bench            # = bash scripts/bench.sh
-//	zohocrm-bench -sizes 1,10,100,500 -repeats 3 -rtt 50ms -out BENCHMARKS.md
+//	make bench                                       # = bash scripts/bench.sh
+//	zohocrm-bench -only cpu -sizes 500 -repeats 5    # the CPU section alone
 //
-// It builds the provider into a filesystem mirror under build/bench, runs the
-// Zoho emulator in-process on loopback, and drives the Terraform CLI on PATH.
-// Every file it writes is under build/bench, except the report. Every
-// process it starts (terraform, and through it the provider and curl) runs in
-// its own process group and is killed if the harness is interrupted.
-//
-// It is not a test and is not part of `make test` or CI: CI only compiles it.
+// The Zoho emulator runs in-process on loopback; Terraform is the CLI on PATH.
+// Everything it writes is under -work (build/bench) but the report, and every
+// process it starts runs in its own process group, killed on interrupt. It is
+// not a test: CI only compiles it.
 package main
 
 import (
@@ -26,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -243,7 +240,10 @@ func runApplies(ctx context.Context, b *bench, o options, logger *log.Logger) ([
 		return nil, nil, err
 	}
 	if o.pprof {
-		for _, n := range o.sizes[:len(o.sizes)-1] {
+		for _, n := range o.sizes {
+			if n == slices.Max(o.sizes) {
+				continue // The CPU section profiles it.
+			}
 			spec := runSpec{Scenario: scenarioOurs, N: n, Repeat: 1, Profiled: true}
 			if _, err := b.runOne(ctx, spec); err != nil {
 				return nil, nil, err
@@ -362,11 +362,17 @@ func rerenderCPU(o options, logger *log.Logger) error {
 			return err
 		}
 	}
-	var w strings.Builder
-	renderCPUSection(func(format string, args ...any) { fmt.Fprintf(&w, format+"\n", args...) }, in)
-	if err := replaceSection(o.out, w.String()); err != nil {
-		return fmt.Errorf("writing the report: %w", err)
+	for _, render := range []func(func(string, ...any)){
+		func(p func(string, ...any)) { renderCPUSection(p, in) },
+		renderMethodNotes,
+		renderFindings,
+	} {
+		var w strings.Builder
+		render(func(format string, args ...any) { fmt.Fprintf(&w, format+"\n", args...) })
+		if err := replaceSection(o.out, w.String()); err != nil {
+			return fmt.Errorf("writing the report: %w", err)
+		}
 	}
-	logger.Printf("rewrote %q in %s", cpuSectionTitle, o.out)
+	logger.Printf("rewrote %q, the notes on method and the findings in %s", cpuSectionTitle, o.out)
 	return nil
 }
