@@ -255,16 +255,8 @@ func (b *bench) runOne(ctx context.Context, spec runSpec) (runResult, error) {
 	if _, err := tf.run(ctx, "init", "-input=false", "-no-color"); err != nil {
 		return fail(err)
 	}
-	if spec.Profiled {
-		if err := os.MkdirAll(b.profileDir(spec), 0o755); err != nil {
-			return fail(err)
-		}
-		tf.env = append(tf.env, profileDirVariable+"="+b.profileDir(spec))
-	}
-	if spec.Instrumented {
-		if err := os.Remove(b.records); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fail(err)
-		}
+	if err := b.prepareLaunches(spec, &tf); err != nil {
+		return fail(err)
 	}
 
 	srv.ResetMetrics()
@@ -302,6 +294,24 @@ func (b *bench) runOne(ctx context.Context, spec runSpec) (runResult, error) {
 		result.PlanRequests = srv.Metrics().Requests
 	}
 	return result, nil
+}
+
+// prepareLaunches readies what the provider launches of a profiled run
+// (their profile folder, in Terraform's environment) or of an instrumented
+// one (no launch records left from an earlier run) need.
+func (b *bench) prepareLaunches(spec runSpec, tf *terraformRunner) error {
+	if spec.Profiled {
+		if err := os.MkdirAll(b.profileDir(spec), 0o755); err != nil {
+			return err
+		}
+		tf.env = append(tf.env, profileDirVariable+"="+b.profileDir(spec))
+	}
+	if spec.Instrumented {
+		if err := os.Remove(b.records); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // profileDir is where the provider processes of a profiled run write their

@@ -208,13 +208,6 @@ func (t *profileTotals) topFunctions(n int) []string {
 // cpuScenarios are the scenarios of the CPU section, baseline first.
 var cpuScenarios = []scenario{scenarioNoop, scenarioNoopFull, scenarioOurs}
 
-// cpuScenarioNames are their column headings.
-var cpuScenarioNames = map[scenario]string{
-	scenarioNoop:     "no-op",
-	scenarioNoopFull: "no-op, ours' schema",
-	scenarioOurs:     "ours",
-}
-
 // profiledRuns is how many profiled applies of each scenario the CPU section
 // adds up (at the largest N): a 100 Hz profile of one apply holds a few
 // hundred samples.
