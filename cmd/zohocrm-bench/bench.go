@@ -143,19 +143,25 @@ func newBench(ctx context.Context, work string, logger *log.Logger) (*bench, err
 	if err := copyExecutable(provider, pluginPath(plainMirror)); err != nil {
 		return nil, err
 	}
-	noopPath := filepath.Join(plainMirror, "registry.terraform.io", "zohocrm-terraform", "noop", providerVersion, platform,
-		"terraform-provider-noop_v"+providerVersion)
-	if err := copyExecutable(noop, noopPath); err != nil {
+	noopPath := func(mirror string) string {
+		return filepath.Join(mirror, "registry.terraform.io", "zohocrm-terraform", "noop", providerVersion, platform,
+			"terraform-provider-noop_v"+providerVersion)
+	}
+	if err := copyExecutable(noop, noopPath(plainMirror)); err != nil {
 		return nil, err
 	}
+	// The instrumented and profiled mirrors launch both providers the same way.
 	if err := writeExecutable(pluginPath(wrappedMirror), wrapperScript(harness, provider, b.records)); err != nil {
 		return nil, err
 	}
-	profiledMirror := b.path("mirror-profiled")
-	if err := writeExecutable(pluginPath(profiledMirror), profilerScript(harness, b.path("pprof"))); err != nil {
+	if err := writeExecutable(noopPath(wrappedMirror), wrapperScript(harness, noop, b.records)); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(b.path("pprof"), 0o755); err != nil {
+	profiledMirror := b.path("mirror-profiled")
+	if err := writeExecutable(pluginPath(profiledMirror), profilerScript(harness, profiledZohocrm)); err != nil {
+		return nil, err
+	}
+	if err := writeExecutable(noopPath(profiledMirror), profilerScript(harness, profiledNoop)); err != nil {
 		return nil, err
 	}
 	b.plainRC, b.wrappedRC, b.profiledRC = b.path("terraformrc-plain"), b.path("terraformrc-instrumented"), b.path("terraformrc-profiled")
@@ -249,10 +255,8 @@ func (b *bench) runOne(ctx context.Context, spec runSpec) (runResult, error) {
 	if _, err := tf.run(ctx, "init", "-input=false", "-no-color"); err != nil {
 		return fail(err)
 	}
-	if spec.Instrumented {
-		if err := os.Remove(b.records); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fail(err)
-		}
+	if err := b.prepareLaunches(spec, &tf); err != nil {
+		return fail(err)
 	}
 
 	srv.ResetMetrics()
@@ -292,6 +296,28 @@ func (b *bench) runOne(ctx context.Context, spec runSpec) (runResult, error) {
 	return result, nil
 }
 
+// prepareLaunches readies what the provider launches of a profiled run
+// (their profile folder, in Terraform's environment) or of an instrumented
+// one (no launch records left from an earlier run) need.
+func (b *bench) prepareLaunches(spec runSpec, tf *terraformRunner) error {
+	if spec.Profiled {
+		if err := os.MkdirAll(b.profileDir(spec), 0o755); err != nil {
+			return err
+		}
+		tf.env = append(tf.env, profileDirVariable+"="+b.profileDir(spec))
+	}
+	if spec.Instrumented {
+		if err := os.Remove(b.records); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// profileDir is where the provider processes of a profiled run write their
+// profiles.
+func (b *bench) profileDir(spec runSpec) string { return b.path("pprof", spec.name()) }
+
 // cliConfigFor is the CLI configuration whose mirror launches the provider
 // as spec needs it: plainly, through the instrumenting wrapper, or under pprof.
 func (b *bench) cliConfigFor(spec runSpec) string {
@@ -308,7 +334,7 @@ func (b *bench) cliConfigFor(spec runSpec) string {
 // the floor, touched none), so that no figure comes from a run that failed.
 func checkCancelled(srv *emulator.Server, spec runSpec, ids []string) error {
 	want := emulator.StatusStopped
-	if spec.Scenario == scenarioFloor || spec.Scenario == scenarioNoop {
+	if spec.Scenario != scenarioOurs && spec.Scenario != scenarioWorkaround {
 		want = emulator.StatusScheduled
 	}
 	for _, id := range ids {
@@ -406,6 +432,17 @@ func writeExecutableBytes(path string, data []byte) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o755)
+}
+
+func readJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }
 
 func writeJSON(path string, v any) error {

@@ -21,6 +21,9 @@ const (
 	// harness's no-op framework provider (noopprovider/): what any
 	// terraform-plugin-framework provider costs for N resources.
 	scenarioNoop scenario = "no-op"
+	// scenarioNoopFull declares as many noop_full_cancellation resources:
+	// zohocrm_backup_cancellation's whole schema, no request (package noop).
+	scenarioNoopFull scenario = "no-op-full"
 	// scenarioWorkaround is what users write without this provider: a
 	// terraform_data per backup with a local-exec provisioner running curl.
 	scenarioWorkaround scenario = "workaround"
@@ -33,6 +36,16 @@ const terraformBlock = `terraform {
   required_providers {
     zohocrm = {
       source  = "zohocrm-terraform/zohocrm"
+      version = "` + providerVersion + `"
+    }
+  }
+}
+`
+
+const noopTerraformBlock = `terraform {
+  required_providers {
+    noop = {
+      source  = "zohocrm-terraform/noop"
       version = "` + providerVersion + `"
     }
   }
@@ -62,16 +75,14 @@ resource "zohocrm_backup_cancellation" "this" {
   backup_id = var.backup_ids[count.index]
 }
 `,
-	scenarioNoop: `terraform {
-  required_providers {
-    noop = {
-      source  = "zohocrm-terraform/noop"
-      version = "` + providerVersion + `"
-    }
-  }
-}
-` + variablesBlock + `
+	scenarioNoop: noopTerraformBlock + variablesBlock + `
 resource "noop_cancellation" "this" {
+  count     = length(var.backup_ids)
+  backup_id = var.backup_ids[count.index]
+}
+`,
+	scenarioNoopFull: noopTerraformBlock + variablesBlock + `
+resource "noop_full_cancellation" "this" {
   count     = length(var.backup_ids)
   backup_id = var.backup_ids[count.index]
 }

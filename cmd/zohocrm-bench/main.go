@@ -1,19 +1,15 @@
 // Command zohocrm-bench measures what a `terraform apply` of
-// zohocrm_backup_cancellation resources costs, against Terraform's own floor
-// (terraform_data resources), against the floor of any framework provider
-// (a no-op provider the harness builds, noopprovider/) and against the usual workaround (terraform_data
-// with a local-exec curl), and writes the figures to BENCHMARKS.md.
+// zohocrm_backup_cancellation resources costs against Terraform's own floor,
+// two no-op framework providers (internal/noop) and the local-exec curl
+// workaround, profiles where the provider's CPU goes, and writes BENCHMARKS.md.
 //
-//	make bench            # = bash scripts/bench.sh
-//	zohocrm-bench -sizes 1,10,100,500 -repeats 3 -rtt 50ms -out BENCHMARKS.md
+//	make bench                                       # = bash scripts/bench.sh
+//	zohocrm-bench -only cpu -sizes 500 -repeats 5    # the CPU section alone
 //
-// It builds the provider into a filesystem mirror under build/bench, runs the
-// Zoho emulator in-process on loopback, and drives the Terraform CLI on PATH.
-// Every file it writes is under build/bench, except the report. Every
-// process it starts (terraform, and through it the provider and curl) runs in
-// its own process group and is killed if the harness is interrupted.
-//
-// It is not a test and is not part of `make test` or CI: CI only compiles it.
+// The Zoho emulator runs in-process on loopback; Terraform is the CLI on PATH.
+// Everything it writes is under -work (build/bench) but the report, and every
+// process it starts runs in its own process group, killed on interrupt. It is
+// not a test: CI only compiles it.
 package main
 
 import (
@@ -26,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -41,6 +38,10 @@ type options struct {
 	work    string
 	verbose bool
 	pprof   bool
+	// only, when "cpu", runs only the CPU section and rewrites it in out;
+	// rerender then reuses the runs a previous one left in work.
+	only     string
+	rerender bool
 	// The download benchmark (download.go): file sizes, repeats, and the
 	// Terraform CLI (>= 1.14, for actions) that invokes the action; no CLI
 	// leaves the download section out.
@@ -98,7 +99,9 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	fs.Int64Var(&o.downloadLineRate, "download-line-rate", 125_000_000, "bytes per second of the line-rate pair of downloads at the largest size (default 1 Gbit/s); 0 leaves it out")
 	fs.IntVar(&o.downloadRepeats, "download-repeats", 3, "how many times each download is repeated; medians are reported")
 	fs.StringVar(&o.downloadCLI, "download-terraform", "", "the Terraform CLI (>= 1.14) that invokes zohocrm_backup_download; empty leaves the download benchmark out")
-	fs.BoolVar(&o.pprof, "pprof", false, "also apply ours once per size with the provider under pprof; profiles go to <work>/pprof")
+	fs.BoolVar(&o.pprof, "pprof", false, "also apply ours once at each smaller size with the provider under pprof (the largest always is); profiles go to <work>/pprof/<run>")
+	fs.StringVar(&o.only, "only", "", "\"cpu\": run only the CPU section (instrumented and profiled applies of the no-ops and ours) and rewrite that section of -out")
+	fs.BoolVar(&o.rerender, "rerender", false, "with -only cpu: run nothing, rewrite the section from the results and profiles an earlier run with the same -sizes and -repeats left in -work")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -110,6 +113,12 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	}
 	if o.repeats < 1 {
 		return o, fmt.Errorf("-repeats must be at least 1, not %d", o.repeats)
+	}
+	if o.only != "" && o.only != "cpu" {
+		return o, fmt.Errorf("-only: %q is not a section (only \"cpu\" is)", o.only)
+	}
+	if o.rerender && o.only != "cpu" {
+		return o, errors.New("-rerender needs -only cpu")
 	}
 	if o.rtt <= 0 {
 		return o, fmt.Errorf("-rtt must be positive, not %s", o.rtt)
@@ -131,19 +140,25 @@ func parseSizes(v string) ([]int, error) {
 
 func run(ctx context.Context, o options, logger *log.Logger) error {
 	began := time.Now()
+	if o.rerender {
+		return rerenderCPU(o, logger)
+	}
 	b, err := newBench(ctx, o.work, logger)
 	if err != nil {
 		return err
 	}
 	machine := describeMachine(ctx)
 	logger.Printf("%s; %s", machine.CPU, machine.Terraform)
+	if o.only == "cpu" {
+		return runCPUOnly(ctx, b, o, logger, began)
+	}
 
 	micro, err := runMicroBenchmarks(ctx)
 	if err != nil {
 		return err
 	}
 	loadBefore := loadAverage()
-	results, err := runApplies(ctx, b, o, logger)
+	results, profiles, err := runApplies(ctx, b, o, logger)
 	if err != nil {
 		return err
 	}
@@ -160,6 +175,7 @@ func run(ctx context.Context, o options, logger *log.Logger) error {
 		LoadBefore:      loadBefore,
 		LoadAfter:       loadAverage(),
 		MicroBenchmarks: micro,
+		Profiles:        profiles,
 	}
 	if err := writeCharts(filepath.Join(filepath.Dir(o.out), chartDir), renderCharts(in)); err != nil {
 		return err
@@ -183,6 +199,8 @@ func measurementPlan(sizes []int, repeats int, rtt time.Duration) []runSpec {
 				runSpec{Scenario: scenarioOurs, N: n, Repeat: r},
 				runSpec{Scenario: scenarioWorkaround, N: n, Repeat: r},
 				runSpec{Scenario: scenarioOurs, N: n, Repeat: r, Instrumented: true},
+				runSpec{Scenario: scenarioNoop, N: n, Repeat: r, Instrumented: true},
+				runSpec{Scenario: scenarioNoopFull, N: n, Repeat: r, Instrumented: true},
 				runSpec{Scenario: scenarioOurs, N: n, Repeat: r, RTT: rtt},
 				runSpec{Scenario: scenarioWorkaround, N: n, Repeat: r, RTT: rtt},
 			)
@@ -211,16 +229,49 @@ func runDownloads(ctx context.Context, b *bench, o options, logger *log.Logger) 
 }
 
 // runApplies runs the apply benchmark: one untimed round, the timed runs
-// of measurementPlan, and with -pprof the profiled runs.
-func runApplies(ctx context.Context, b *bench, o options, logger *log.Logger) ([]runResult, error) {
-	plan := measurementPlan(o.sizes, o.repeats, o.rtt)
-	// One untimed round first, so that the first timed run does not pay for
-	// cold page caches.
-	for _, s := range []scenario{scenarioFloor, scenarioNoop, scenarioOurs, scenarioWorkaround} {
-		if _, err := b.runOne(ctx, runSpec{Scenario: s, N: min(10, o.sizes[0]), Repeat: 0}); err != nil {
-			return nil, fmt.Errorf("warm-up: %w", err)
+// of measurementPlan, and the profiled runs of the CPU section (with -pprof,
+// ours at the other sizes too).
+func runApplies(ctx context.Context, b *bench, o options, logger *log.Logger) ([]runResult, map[scenario]*profileTotals, error) {
+	if err := warmUp(ctx, b, o.sizes, []scenario{scenarioFloor, scenarioNoop, scenarioNoopFull, scenarioOurs, scenarioWorkaround}); err != nil {
+		return nil, nil, err
+	}
+	results, err := runPlan(ctx, b, measurementPlan(o.sizes, o.repeats, o.rtt), o, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	if o.pprof {
+		for _, n := range o.sizes {
+			if n == slices.Max(o.sizes) {
+				continue // The CPU section profiles it.
+			}
+			spec := runSpec{Scenario: scenarioOurs, N: n, Repeat: 1, Profiled: true}
+			if _, err := b.runOne(ctx, spec); err != nil {
+				return nil, nil, err
+			}
+			logger.Printf("%s: profiles in %s (go tool pprof -top <file>)", spec.name(), b.profileDir(spec))
 		}
 	}
+	_, profiled := cpuPlan(o.sizes, o.repeats)
+	profiles, err := runProfiled(ctx, b, profiled, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	return results, profiles, writeJSON(b.path("results.json"), results)
+}
+
+// warmUp applies each scenario once, untimed, so that the first timed run
+// does not pay for cold page caches.
+func warmUp(ctx context.Context, b *bench, sizes []int, scenarios []scenario) error {
+	for _, s := range scenarios {
+		if _, err := b.runOne(ctx, runSpec{Scenario: s, N: min(10, sizes[0]), Repeat: 0}); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	return nil
+}
+
+// runPlan runs the timed runs of plan in order.
+func runPlan(ctx context.Context, b *bench, plan []runSpec, o options, logger *log.Logger) ([]runResult, error) {
 	var results []runResult
 	for i, spec := range plan {
 		r, err := b.runOne(ctx, spec)
@@ -229,17 +280,99 @@ func runApplies(ctx context.Context, b *bench, o options, logger *log.Logger) ([
 		}
 		results = append(results, r)
 		if o.verbose || spec.Repeat == o.repeats {
-			logger.Printf("[%d/%d] %s: %.2fs, %d requests, %d connections", i+1, len(plan), spec.name(), r.ApplySeconds, r.ApplyRequests, r.ApplyConnections)
+			logger.Printf("[%d/%d] %s: %.2fs, %.2fs CPU, %d requests, %d connections", i+1, len(plan), spec.name(), r.ApplySeconds, r.ApplyCPUSeconds, r.ApplyRequests, r.ApplyConnections)
 		}
 	}
-	if o.pprof {
-		for _, n := range o.sizes {
-			spec := runSpec{Scenario: scenarioOurs, N: n, Repeat: 1, Profiled: true}
-			if _, err := b.runOne(ctx, spec); err != nil {
-				return nil, err
-			}
-			logger.Printf("%s: profiles in %s (go tool pprof -top <file>)", spec.name(), b.path("pprof"))
+	return results, nil
+}
+
+// runProfiled runs the profiled applies and adds up their profiles by scenario.
+func runProfiled(ctx context.Context, b *bench, plan []runSpec, logger *log.Logger) (map[scenario]*profileTotals, error) {
+	profiles := map[scenario]*profileTotals{}
+	for _, spec := range plan {
+		if _, err := b.runOne(ctx, spec); err != nil {
+			return nil, err
+		}
+		t := profiles[spec.Scenario]
+		if t == nil {
+			t = newProfileTotals(spec.N)
+			profiles[spec.Scenario] = t
+		}
+		if err := t.addRun(b.profileDir(spec)); err != nil {
+			return nil, err
+		}
+		logger.Printf("%s: profiles in %s", spec.name(), b.profileDir(spec))
+	}
+	return profiles, nil
+}
+
+// runCPUOnly is -only cpu: the CPU section's runs, and that section of the
+// report rewritten.
+func runCPUOnly(ctx context.Context, b *bench, o options, logger *log.Logger, began time.Time) error {
+	loadBefore := loadAverage()
+	if err := warmUp(ctx, b, o.sizes, cpuScenarios); err != nil {
+		return err
+	}
+	instrumented, profiled := cpuPlan(o.sizes, o.repeats)
+	results, err := runPlan(ctx, b, instrumented, o, logger)
+	if err != nil {
+		return err
+	}
+	if _, err := runProfiled(ctx, b, profiled, logger); err != nil {
+		return err
+	}
+	if err := writeJSON(b.path("results.json"), results); err != nil {
+		return err
+	}
+	if err := writeJSON(b.path("load.json"), []string{loadBefore, loadAverage()}); err != nil {
+		return err
+	}
+	if err := rerenderCPU(o, logger); err != nil {
+		return err
+	}
+	logger.Printf("took %s", time.Since(began).Round(time.Second))
+	return nil
+}
+
+// rerenderCPU rewrites the CPU section of the report from the results and
+// profiles an -only cpu run left in o.work.
+func rerenderCPU(o options, logger *log.Logger) error {
+	work, err := filepath.Abs(o.work)
+	if err != nil {
+		return err
+	}
+	b := &bench{work: work}
+	in := reportInput{Options: o, LoadBefore: "?", LoadAfter: "?"}
+	if err := readJSON(b.path("results.json"), &in.Results); err != nil {
+		return err
+	}
+	var load []string
+	if readJSON(b.path("load.json"), &load) == nil && len(load) == 2 {
+		in.LoadBefore, in.LoadAfter = load[0], load[1]
+	}
+	_, profiled := cpuPlan(o.sizes, o.repeats)
+	in.Profiles = map[scenario]*profileTotals{}
+	for _, spec := range profiled {
+		t := in.Profiles[spec.Scenario]
+		if t == nil {
+			t = newProfileTotals(spec.N)
+			in.Profiles[spec.Scenario] = t
+		}
+		if err := t.addRun(b.profileDir(spec)); err != nil {
+			return err
 		}
 	}
-	return results, writeJSON(b.path("results.json"), results)
+	for _, render := range []func(func(string, ...any)){
+		func(p func(string, ...any)) { renderCPUSection(p, in) },
+		renderMethodNotes,
+		renderFindings,
+	} {
+		var w strings.Builder
+		render(func(format string, args ...any) { fmt.Fprintf(&w, format+"\n", args...) })
+		if err := replaceSection(o.out, w.String()); err != nil {
+			return fmt.Errorf("writing the report: %w", err)
+		}
+	}
+	logger.Printf("rewrote %q, the notes on method and the findings in %s", cpuSectionTitle, o.out)
+	return nil
 }

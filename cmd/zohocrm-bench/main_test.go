@@ -39,8 +39,8 @@ func TestMedian(t *testing.T) {
 
 func TestMeasurementPlanInterleavesScenarios(t *testing.T) {
 	plan := measurementPlan([]int{10, 100}, 2, 50*time.Millisecond)
-	if len(plan) != 2*2*7 {
-		t.Fatalf("%d runs, want 28", len(plan))
+	if len(plan) != 2*2*9 {
+		t.Fatalf("%d runs, want 36", len(plan))
 	}
 	names := map[string]bool{}
 	for _, spec := range plan {
@@ -49,10 +49,11 @@ func TestMeasurementPlanInterleavesScenarios(t *testing.T) {
 		}
 		names[spec.name()] = true
 	}
-	first := plan[:7]
+	first := plan[:9]
 	if first[0].Scenario != scenarioFloor || first[1].Scenario != scenarioNoop || first[2].Scenario != scenarioOurs || first[3].Scenario != scenarioWorkaround ||
-		!first[4].Instrumented || first[5].Scenario != scenarioOurs || first[5].RTT != 50*time.Millisecond ||
-		first[6].Scenario != scenarioWorkaround || first[6].RTT != 50*time.Millisecond {
+		!first[4].Instrumented || !first[5].Instrumented || first[5].Scenario != scenarioNoop || !first[6].Instrumented || first[6].Scenario != scenarioNoopFull ||
+		first[7].Scenario != scenarioOurs || first[7].RTT != 50*time.Millisecond ||
+		first[8].Scenario != scenarioWorkaround || first[8].RTT != 50*time.Millisecond {
 		t.Fatalf("first repeat = %+v", first)
 	}
 }

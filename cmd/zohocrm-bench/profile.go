@@ -9,22 +9,34 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
+	"github.com/zohocrm-terraform/terraform-provider-zohocrm/cmd/zohocrm-bench/internal/noop"
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/provider"
 )
 
-// profileCommand is the first argument that runs this binary as the
-// provider itself, under the CPU profiler. The provider code is the same
-// package main.go serves; only the profiling around it is added.
+// profileCommand is the first argument that runs this binary as a
+// provider, under the CPU profiler: profiledZohocrm serves this provider as
+// main.go does, profiledNoop the no-op provider as noopprovider does. Only
+// the profiling around them is added.
 const profileCommand = "serve-provider-profiled"
+
+const (
+	profiledZohocrm = "zohocrm"
+	profiledNoop    = "noop"
+)
+
+// profileDirVariable names, in the profiled provider's environment, the
+// folder its profiles go to.
+const profileDirVariable = "ZOHOCRM_BENCH_PPROF_DIR"
 
 // runProfiledProvider serves the provider as Terraform launched it and
 // writes, when Terraform stops it, a CPU profile and a heap profile (all
 // allocations over the process's life, and what was still in use at the
-// last GC) named after the process id into dir.
-func runProfiledProvider(dir string) int {
-	prefix := filepath.Join(dir, fmt.Sprintf("provider-%d", os.Getpid()))
+// last GC) named after the process id into $ZOHOCRM_BENCH_PPROF_DIR.
+func runProfiledProvider(which string) int {
+	prefix := filepath.Join(os.Getenv(profileDirVariable), fmt.Sprintf("provider-%d", os.Getpid()))
 	cpu, err := os.Create(prefix + ".cpu.pprof")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zohocrm-bench profiler:", err)
@@ -37,7 +49,12 @@ func runProfiledProvider(dir string) int {
 	}
 	provider.TurnOffUnwantedLogs() // As main.go does.
 	stopSnapshots := snapshotHeap(prefix + ".heap-live.pprof")
-	serveErr := tf6server.Serve(provider.Address, provider.NewProtocol6Server(providerVersion))
+	var serveErr error
+	if which == profiledNoop {
+		serveErr = tf6server.Serve(noop.Address, providerserver.NewProtocol6(noop.New()))
+	} else {
+		serveErr = tf6server.Serve(provider.Address, provider.NewProtocol6Server(providerVersion))
+	}
 	pprof.StopCPUProfile()
 	stopSnapshots()
 	writeMemStats(prefix + ".memstats.json")
@@ -60,8 +77,8 @@ func runProfiledProvider(dir string) int {
 
 // profilerScript is the file the profiling mirror holds in place of the
 // provider.
-func profilerScript(harness, dir string) string {
-	return fmt.Sprintf("#!/bin/sh\nexec %s %s %s\n", shellQuote(harness), profileCommand, shellQuote(dir))
+func profilerScript(harness, which string) string {
+	return fmt.Sprintf("#!/bin/sh\nexec %s %s %s\n", shellQuote(harness), profileCommand, which)
 }
 
 // writeMemStats records where the process's memory went: the Go runtime's
@@ -84,7 +101,7 @@ func writeMemStats(path string) {
 	})
 }
 
-// snapshotHeap writes the heap profile to path every half second until the
+// snapshotHeap writes the heap profile to path every 2 seconds until the
 // returned function is called, so that the last snapshot shows what was live
 // while the provider served, before its shutdown released anything.
 func snapshotHeap(path string) (stop func()) {
@@ -92,7 +109,7 @@ func snapshotHeap(path string) (stop func()) {
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		ticker := time.NewTicker(500 * time.Millisecond)
+		ticker := time.NewTicker(2 * time.Second)
 		defer ticker.Stop()
 		for {
 			select {
