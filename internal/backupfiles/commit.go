@@ -104,9 +104,12 @@ func (d *Dir) Commit(ctx context.Context, p *PartFile, opts CommitOptions) (Mani
 	if err := d.syncDir(); err != nil {
 		return ManifestFile{}, err
 	}
-	// A .corrupt left by an earlier attempt has served its purpose. Failing
-	// to remove it does not undo the commit, so the error is not reported.
+	// A .corrupt left by an earlier attempt has served its purpose, and so
+	// has the validator. Failing to remove them does not undo the commit (a
+	// later OpenPart of a new .part drops a stale validator), so the error
+	// is not reported.
 	_ = d.root.Remove(p.name + CorruptSuffix)
+	_ = d.removeValidator(p.name)
 	return entry, nil
 }
 
@@ -178,6 +181,7 @@ func (d *Dir) moveAside(p *PartFile, err error) {
 		moved = ""
 		_ = d.root.Remove(p.name + PartSuffix)
 	}
+	_ = d.removeValidator(p.name)
 	var sizeErr *SizeError
 	var notZip *NotZipError
 	var entryErr *EntryError

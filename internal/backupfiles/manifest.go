@@ -257,7 +257,7 @@ func (d *Dir) writeManifest(m Manifest) error {
 		return fmt.Errorf("write %s: %w", d.ManifestPath(), err)
 	}
 	data = append(data, '\n')
-	tmp, err := d.writeTemp(data)
+	tmp, err := d.writeTemp(".manifest-", data)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", d.ManifestPath(), err)
 	}
@@ -268,11 +268,11 @@ func (d *Dir) writeManifest(m Manifest) error {
 	return d.syncDir()
 }
 
-// writeTemp writes data to a new hidden file (0600) and syncs it; on
-// failure the file is removed. ValidName refuses names with a leading dot,
-// so the temporary name cannot be a backup file's.
-func (d *Dir) writeTemp(data []byte) (string, error) {
-	name := ".manifest-" + rand.Text() + ".tmp"
+// writeTemp writes data to a new hidden file (0600) named prefix, a random
+// text and ".tmp", and syncs it; on failure the file is removed. ValidName
+// refuses names with a leading dot, so it cannot be a backup file's.
+func (d *Dir) writeTemp(prefix string, data []byte) (string, error) {
+	name := prefix + rand.Text() + ".tmp"
 	f, err := d.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", err
