@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -50,8 +49,8 @@ type ManifestFile struct {
 	Kind   Kind   `json:"kind"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
-	// Link is where the file was downloaded from, without user info, query
-	// or fragment (Record strips them), so no credential is kept.
+	// Link is where the file was downloaded from, as the caller gave it:
+	// redacted by internal/zoho, so that no credential is kept.
 	Link string `json:"link,omitempty"`
 	// DownloadedAt and LinkExpiresAt are stored in UTC, to the second
 	// (RFC 3339). LinkExpiresAt is omitted when unknown.
@@ -147,9 +146,6 @@ func (m *Manifest) check(backupID string) error {
 		if err := f.check(); err != nil {
 			return fmt.Errorf("files[%d]: %w", i, err)
 		}
-		if clean, _ := cleanLink(f.Link); clean != f.Link {
-			return fmt.Errorf("files[%d]: link is not a clean https or http URL", i)
-		}
 		if seen[f.Name] {
 			return fmt.Errorf("files[%d]: %q is listed twice", i, f.Name)
 		}
@@ -158,8 +154,8 @@ func (m *Manifest) check(backupID string) error {
 	return nil
 }
 
-// check validates an entry's fields (not its link, which Record cleans and
-// readManifest compares with its cleaned form).
+// check validates an entry's fields; the link is the caller's (already
+// redacted) and only bounded in length.
 func (f *ManifestFile) check() error {
 	if err := ValidName(f.Name); err != nil {
 		return err
@@ -173,6 +169,8 @@ func (f *ManifestFile) check() error {
 		return fmt.Errorf("%s: sha256 %q is not 64 lowercase hex digits", f.Name, truncateForMessage(f.SHA256))
 	case f.DownloadedAt.IsZero():
 		return fmt.Errorf("%s: downloaded_at is missing", f.Name)
+	case len(f.Link) > maxLinkBytes:
+		return fmt.Errorf("%s: link is %d bytes long, over the limit of %d", f.Name, len(f.Link), maxLinkBytes)
 	}
 	return nil
 }
@@ -184,38 +182,12 @@ func isSHA256Hex(s string) bool {
 	return strings.Trim(s, "0123456789abcdef") == ""
 }
 
-// cleanLink strips user info, query and fragment from an absolute http(s)
-// link: the only places a download link could carry a credential.
-func cleanLink(link string) (string, error) {
-	if link == "" {
-		return "", nil
-	}
-	if len(link) > maxLinkBytes {
-		return "", fmt.Errorf("link is %d bytes long, over the limit of %d", len(link), maxLinkBytes)
-	}
-	u, err := url.Parse(link)
-	if err != nil {
-		return "", errors.New("link is not a URL")
-	}
-	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", errors.New("link is not an absolute https or http URL")
-	}
-	u.User = nil
-	u.RawQuery, u.ForceQuery = "", false
-	u.Fragment, u.RawFragment = "", ""
-	return u.String(), nil
-}
-
 // Record adds f to the manifest, or replaces the entry of the same name,
-// and rewrites manifest.json atomically. It cleans f.Link and stores the
-// times in UTC to the second; it refuses an entry with an invalid name,
-// kind, size, hash or link, or without DownloadedAt.
+// and rewrites manifest.json atomically. It stores f.Link as given (pass
+// zoho's DownloadLink.RedactedURL) and the times in UTC to the second; it
+// refuses an entry with an invalid name, kind, size or hash, a link over
+// 4096 bytes, or no DownloadedAt.
 func (d *Dir) Record(f ManifestFile) error {
-	link, err := cleanLink(f.Link)
-	if err != nil {
-		return fmt.Errorf("record %s in %s: %w", truncateForMessage(f.Name), d.ManifestPath(), err)
-	}
-	f.Link = link
 	f.DownloadedAt = f.DownloadedAt.UTC().Truncate(time.Second)
 	f.LinkExpiresAt = f.LinkExpiresAt.UTC().Truncate(time.Second)
 	if err := f.check(); err != nil {
