@@ -24,8 +24,9 @@ type Dir struct {
 // Open checks backupID, creates root (0750) if it does not exist and the
 // backup directory <root>/<backupID> (0750) in it, and opens that directory.
 // It refuses a backupID that zoho.ValidateBackupID refuses, and a
-// <root>/<backupID> that is a symlink or not a directory. Close the Dir when
-// done.
+// <root>/<backupID> that is a symlink, not a directory or (on unix) writable
+// by group or others; one others can read is re-moded to 0750. Close the
+// Dir when done.
 func Open(root, backupID string) (*Dir, error) {
 	if err := zoho.ValidateBackupID(backupID); err != nil {
 		return nil, fmt.Errorf("backup directory: backup id refused: %w", err)
@@ -71,6 +72,10 @@ func openBackupDir(parent *os.Root, id, path string) (*os.Root, error) {
 	if err != nil || !os.SameFile(before, after) {
 		dir.Close()
 		return nil, fmt.Errorf("backup directory: %s changed while it was being opened (%v); invoke again", path, err)
+	}
+	if err := checkDirAccess(dir, after, path); err != nil {
+		dir.Close()
+		return nil, err
 	}
 	return dir, nil
 }

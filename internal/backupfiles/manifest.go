@@ -122,6 +122,9 @@ func (d *Dir) readManifestBytes() ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	if err := restrictFile(f, fi, d.ManifestPath()); err != nil {
+		return nil, err
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxManifestBytes+1))
 	if err != nil {
 		return nil, err
@@ -269,7 +272,8 @@ func (d *Dir) writeTemp(prefix string, data []byte) (string, error) {
 // entry whenever the manifest lists name, so a caller can say what changed.
 // A missing file or one that differs is (entry, false, nil); a corrupt
 // manifest or a failed read is an error. Hashing stops when ctx is
-// cancelled.
+// cancelled. On unix a file or manifest group or others can open is
+// re-moded to 0600.
 func (d *Dir) Completed(ctx context.Context, name string) (ManifestFile, bool, error) {
 	if err := ValidName(name); err != nil {
 		return ManifestFile{}, false, err
@@ -302,6 +306,9 @@ func (d *Dir) sameContent(ctx context.Context, name string, size int64, sum stri
 		return false, fmt.Errorf("open %s: %w", d.pathOf(name), err)
 	}
 	defer f.Close()
+	if err := restrictFile(f, fi, d.pathOf(name)); err != nil {
+		return false, err
+	}
 	h := sha256.New()
 	n, err := io.CopyBuffer(h, &ctxReader{ctx: ctx, r: f}, make([]byte, verifyBufferSize))
 	if err != nil {

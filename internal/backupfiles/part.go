@@ -43,8 +43,9 @@ const (
 // OpenPart opens <name>.part, creating it (0600) if needed, for appending
 // at its end, hashes the bytes already in it so that SHA256 covers the
 // whole file after a resume, and reads the validator recorded for them. It
-// refuses a name that ValidName refuses and a .part that is not a regular
-// file (a symlink, a directory, a device). Hashing stops when ctx is
+// refuses a name ValidName refuses, and a .part that is not a regular file,
+// has more than one hard link or that group or others can write (on unix);
+// one they can only read is re-moded to 0600. Hashing stops when ctx is
 // cancelled.
 func (d *Dir) OpenPart(ctx context.Context, name string) (*PartFile, error) {
 	if err := ValidName(name); err != nil {
@@ -90,6 +91,9 @@ func (p *PartFile) hashExisting(ctx context.Context, before fs.FileInfo) error {
 	}
 	if !st.Mode().IsRegular() || (before != nil && !os.SameFile(before, st)) {
 		return fmt.Errorf("open %s: it changed while it was being opened; invoke again", p.Path())
+	}
+	if err := checkPartAccess(p.f, st, p.Path()); err != nil {
+		return err
 	}
 	n, err := io.Copy(p.hash, &ctxReader{ctx: ctx, r: io.NewSectionReader(p.f, 0, st.Size())})
 	if err != nil {
