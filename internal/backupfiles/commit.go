@@ -9,8 +9,8 @@ import (
 
 // CommitOptions says what Commit checks before it renames a .part into place.
 type CommitOptions struct {
-	// Verify opens the file as a ZIP archive and reads every entry to check
-	// its CRC-32.
+	// Verify checks the file is a ZIP archive within verify's bounds and
+	// inflates every entry to check its size and CRC-32.
 	Verify bool
 	// ExpectedSize is the file's full size (from Content-Length or
 	// Content-Range), or -1 when it is unknown.
@@ -34,7 +34,8 @@ func (e *SizeError) Error() string {
 	return fmt.Sprintf("%s holds %d bytes, more than the %d the server announced%s; invoking again downloads the file afresh", e.Path, e.Got, e.Want, movedNote(e.MovedTo))
 }
 
-// NotZipError is a downloaded file that does not open as a ZIP archive.
+// NotZipError is a downloaded file that is not a ZIP archive, or one
+// outside verify's bounds (entries, inflated size, overlapping entries).
 type NotZipError struct {
 	Path string
 	Err  error
@@ -43,7 +44,7 @@ type NotZipError struct {
 }
 
 func (e *NotZipError) Error() string {
-	return fmt.Sprintf("%s is not a readable ZIP archive: %v%s; invoking again downloads it afresh, and verify = false skips this check", e.Path, e.Err, movedNote(e.MovedTo))
+	return fmt.Sprintf("%s is not a ZIP archive this provider can check: %v%s; invoking again downloads it afresh, and verify = false skips this check", e.Path, e.Err, movedNote(e.MovedTo))
 }
 
 func (e *NotZipError) Unwrap() error { return e.Err }

@@ -81,7 +81,7 @@ func TestCommitNotAZip(t *testing.T) {
 	}
 	partPath := filepath.Join(d.Path(), "Data_001.zip.part")
 	corruptPath := filepath.Join(d.Path(), "Data_001.zip.corrupt")
-	for _, want := range []string{partPath, "verify = false", "not a readable ZIP", corruptPath} {
+	for _, want := range []string{partPath, "verify = false", "not a ZIP archive this provider can check", corruptPath} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
