@@ -73,18 +73,16 @@ func movedNote(movedTo string) string {
 	return "; it was moved to " + movedTo + " for inspection"
 }
 
-// Commit checks p, syncs it to disk and renames <name>.part to <name>, then
-// syncs the directory; it closes p whatever the outcome (unless p is not
-// this Dir's or is already closed). It returns the file's
-// manifest entry with Name, Size, SHA256 and DownloadedAt set: the caller
-// fills in Kind, Link and LinkExpiresAt and passes it to Record.
-//
-// The checks, in order: the size equals opts.ExpectedSize (unless -1); with
-// opts.Verify, the file opens as a ZIP and every entry reads back with a
-// matching CRC-32. A short file stays as <name>.part for a resume (a
-// *SizeError). A longer one, or one that fails verification (*NotZipError,
-// *EntryError), is moved to <name>.corrupt, since resuming it would keep the
-// damage. A cancelled ctx stops verification and keeps the .part.
+// Commit checks p, syncs it and renames <name>.part to <name>, then syncs
+// the directory; it closes p whatever the outcome (unless p is not this
+// Dir's or is already closed). It returns the manifest entry with Name,
+// Size, SHA256 and DownloadedAt set, for the caller to complete and Record.
+// The checks are the same for a .part found complete as for one just
+// written: the size equals opts.ExpectedSize (unless -1); with opts.Verify,
+// the file is a ZIP within verify's bounds whose every entry inflates to
+// its declared size and CRC-32. A short file stays for a resume (a
+// *SizeError); a longer one or one failing verification (*NotZipError,
+// *EntryError) is moved to <name>.corrupt. A cancelled ctx keeps the .part.
 func (d *Dir) Commit(ctx context.Context, p *PartFile, opts CommitOptions) (ManifestFile, error) {
 	if p == nil || p.dir != d {
 		return ManifestFile{}, errors.New("commit: the part file does not belong to this backup directory")
