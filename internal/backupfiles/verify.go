@@ -159,7 +159,7 @@ func readDirectoryEnd(r io.ReaderAt, size int64) (zipDirectory, error) {
 		return zipDirectory{}, err
 	} else if ok {
 		dir, dirEnd = dir64, at64
-	} else if dir.entries == math.MaxUint16 || dir.size == math.MaxUint32 || dir.offset == math.MaxUint32 {
+	} else if dir.size == math.MaxUint32 || dir.offset == math.MaxUint32 {
 		return zipDirectory{}, errors.New("its end record points to a zip64 end record that is not there")
 	}
 	switch {
