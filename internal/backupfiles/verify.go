@@ -59,7 +59,7 @@ type zipDirectory struct {
 	offset, size, entries int64
 }
 
-// zipEntry is one central directory entry, as verify needs it.
+// centralEntry is one central directory entry, as verify needs it.
 type centralEntry struct {
 	index int64
 	// name is at most 300 bytes of the entry's name, for messages.
@@ -125,10 +125,14 @@ func le64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
 // readAt reads exactly n bytes at off.
 func readAt(r io.ReaderAt, off int64, n int) ([]byte, error) {
 	b := make([]byte, n)
-	if _, err := r.ReadAt(b, off); err != nil {
-		return nil, err
+	got, err := r.ReadAt(b, off)
+	switch {
+	case got == n:
+		return b, nil // a ReaderAt may report io.EOF with the last byte
+	case err == nil || err == io.EOF:
+		return nil, io.ErrUnexpectedEOF
 	}
-	return b, nil
+	return nil, err
 }
 
 // readDirectoryEnd finds the end of central directory record (the last one
