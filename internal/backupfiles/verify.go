@@ -62,13 +62,22 @@ type zipDirectory struct {
 // centralEntry is one central directory entry, as verify needs it.
 type centralEntry struct {
 	index int64
-	// name is at most 300 bytes of the entry's name, for messages.
-	name                             string
+	// The name is read again from src only for a message (see Name).
+	src                              io.ReaderAt
+	nameAt                           int64
+	nameLen                          int
 	flags, method                    uint16
 	crc                              uint32
 	compressed, uncompressed, offset int64
 	// dataOffset is where the data starts, read from the local header.
 	dataOffset int64
+}
+
+// Name is at most 300 bytes of the entry's name, for a message.
+func (e *centralEntry) Name() string {
+	b := make([]byte, min(e.nameLen, 301))
+	n, _ := e.src.ReadAt(b, e.nameAt)
+	return truncateForMessage(string(b[:n]))
 }
 
 // entryFailure is an entry whose content does not check out.
@@ -216,6 +225,7 @@ func walkDirectory(ctx context.Context, r io.ReaderAt, dir zipDirectory, visit f
 	br := bufio.NewReaderSize(io.NewSectionReader(r, dir.offset, dir.size), 64<<10)
 	var hdr [centralHeaderLen]byte
 	var buf [math.MaxUint16]byte
+	var e centralEntry
 	read := int64(0)
 	for i := range dir.entries {
 		if i%ctxCheckEntries == 0 && ctx.Err() != nil {
@@ -228,14 +238,14 @@ func walkDirectory(ctx context.Context, r io.ReaderAt, dir zipDirectory, visit f
 			return fmt.Errorf("central directory entry %d does not start with its signature", i+1)
 		}
 		nameLen, extraLen, commentLen := int(le16(hdr[28:])), int(le16(hdr[30:])), int(le16(hdr[32:]))
-		e := centralEntry{
-			index: i, flags: le16(hdr[8:]), method: le16(hdr[10:]), crc: le32(hdr[16:]),
+		e = centralEntry{
+			index: i, src: r, nameAt: dir.offset + read + centralHeaderLen, nameLen: nameLen,
+			flags: le16(hdr[8:]), method: le16(hdr[10:]), crc: le32(hdr[16:]),
 			compressed: int64(le32(hdr[20:])), uncompressed: int64(le32(hdr[24:])), offset: int64(le32(hdr[42:])),
 		}
-		if _, err := io.ReadFull(br, buf[:nameLen]); err != nil {
+		if _, err := br.Discard(nameLen); err != nil {
 			return fmt.Errorf("its central directory ends inside entry %d", i+1)
 		}
-		e.name = truncateForMessage(string(buf[:min(nameLen, 301)]))
 		if _, err := io.ReadFull(br, buf[:extraLen]); err != nil {
 			return fmt.Errorf("its central directory ends inside entry %d", i+1)
 		}
@@ -259,9 +269,9 @@ func walkDirectory(ctx context.Context, r io.ReaderAt, dir zipDirectory, visit f
 // readZip64Extra takes the sizes and offset marked 0xFFFFFFFF from the
 // zip64 extra field, in its order.
 func (e *centralEntry) readZip64Extra(extra []byte) error {
-	fields := []*int64{&e.uncompressed, &e.compressed, &e.offset}
-	var need []*int64
-	for _, f := range fields {
+	var needed [3]*int64
+	need := needed[:0]
+	for _, f := range []*int64{&e.uncompressed, &e.compressed, &e.offset} {
 		if *f == math.MaxUint32 {
 			need = append(need, f)
 		}
@@ -279,14 +289,14 @@ func (e *centralEntry) readZip64Extra(extra []byte) error {
 		for len(need) > 0 && len(data) >= 8 {
 			v := le64(data)
 			if v > math.MaxInt64 {
-				return fmt.Errorf("entry %q declares a size or offset past 2^63", e.name)
+				return fmt.Errorf("entry %q declares a size or offset past 2^63", e.Name())
 			}
 			*need[0], need, data = int64(v), need[1:], data[8:]
 		}
 		break
 	}
 	if len(need) > 0 {
-		return fmt.Errorf("entry %q marks a size or offset as zip64 but has no zip64 field holding it", e.name)
+		return fmt.Errorf("entry %q marks a size or offset as zip64 but has no zip64 field holding it", e.Name())
 	}
 	return nil
 }
@@ -298,7 +308,7 @@ func checkDeclared(ctx context.Context, r io.ReaderAt, size int64, dir zipDirect
 	total := int64(0)
 	return walkDirectory(ctx, r, dir, func(e *centralEntry) error {
 		if err := e.checkDeclared(dir); err != nil {
-			return &entryFailure{index: e.index, name: e.name, err: err}
+			return &entryFailure{index: e.index, name: e.Name(), err: err}
 		}
 		if e.uncompressed > maxVerifyInflated-total {
 			return fmt.Errorf("its entries declare more than %d GiB inflated, over the limit this provider verifies", maxVerifyInflated>>30)
@@ -338,8 +348,9 @@ func checkEntries(parent context.Context, r io.ReaderAt, dir zipDirectory) error
 		wg.Go(func() { run.work(r, jobs) })
 	}
 	prevEnd := int64(0)
+	hdr := make([]byte, localHeaderLen)
 	walkErr := walkDirectory(ctx, r, dir, func(e *centralEntry) error {
-		if err := e.locateData(r, prevEnd, dir); err != nil {
+		if err := e.locateData(r, hdr, prevEnd, dir); err != nil {
 			return err
 		}
 		prevEnd = e.dataOffset + e.compressed
@@ -363,17 +374,16 @@ func checkEntries(parent context.Context, r io.ReaderAt, dir zipDirectory) error
 
 // locateData reads e's local header and sets e.dataOffset; e must start
 // at or after prevEnd and its data must end before the directory.
-func (e *centralEntry) locateData(r io.ReaderAt, prevEnd int64, dir zipDirectory) error {
+func (e *centralEntry) locateData(r io.ReaderAt, hdr []byte, prevEnd int64, dir zipDirectory) error {
 	if e.offset < prevEnd {
-		return fmt.Errorf("entry %d (%q) starts at offset %d, before the entry listed before it ends (offset %d): entries that overlap or are out of order are refused", e.index+1, e.name, e.offset, prevEnd)
+		return fmt.Errorf("entry %d (%q) starts at offset %d, before the entry listed before it ends (offset %d): entries that overlap or are out of order are refused", e.index+1, e.Name(), e.offset, prevEnd)
 	}
-	hdr, err := readAt(r, e.offset, localHeaderLen)
-	if err != nil || le32(hdr) != sigLocal {
-		return fmt.Errorf("entry %d (%q) has no local header at offset %d", e.index+1, e.name, e.offset)
+	if n, _ := r.ReadAt(hdr, e.offset); n < len(hdr) || le32(hdr) != sigLocal {
+		return fmt.Errorf("entry %d (%q) has no local header at offset %d", e.index+1, e.Name(), e.offset)
 	}
 	e.dataOffset = e.offset + localHeaderLen + int64(le16(hdr[26:])) + int64(le16(hdr[28:]))
 	if e.dataOffset > dir.offset || e.compressed > dir.offset-e.dataOffset {
-		return fmt.Errorf("entry %d (%q): its data (%d bytes at offset %d) runs into the central directory at offset %d", e.index+1, e.name, e.compressed, e.dataOffset, dir.offset)
+		return fmt.Errorf("entry %d (%q): its data (%d bytes at offset %d) runs into the central directory at offset %d", e.index+1, e.Name(), e.compressed, e.dataOffset, dir.offset)
 	}
 	return nil
 }
@@ -397,7 +407,7 @@ func (r *verifyRun) work(ra io.ReaderAt, jobs <-chan centralEntry) {
 			continue
 		}
 		if err := c.check(r.ctx, ra, &e); err != nil {
-			r.fail(&entryFailure{index: e.index, name: e.name, err: err})
+			r.fail(&entryFailure{index: e.index, name: e.Name(), err: err})
 		}
 	}
 }
@@ -420,17 +430,31 @@ func (r *verifyRun) fail(f *entryFailure) {
 // content's CRC-32 is not 0.
 var errCRCMissing = errors.New("the header records no CRC-32 but the content has one")
 
-// entryChecker is one worker's reusable buffers and decompressor.
+// entryChecker is one worker's reusable buffers and decompressor; nothing
+// is allocated per entry.
 type entryChecker struct {
 	buf     []byte
+	data    io.SectionReader
 	in      *bufio.Reader
 	inflate io.ReadCloser
+	limit   io.LimitedReader
+	stop    ctxReader
+	crc     crcWriter
+}
+
+// crcWriter is a CRC-32 (IEEE) that io.CopyBuffer can write to.
+type crcWriter struct{ sum uint32 }
+
+func (w *crcWriter) Write(b []byte) (int, error) {
+	w.sum = crc32.Update(w.sum, crc32.IEEETable, b)
+	return len(b), nil
 }
 
 // check inflates e, at most one byte past its declared size, and compares
 // the size and CRC-32 with the declared ones.
 func (c *entryChecker) check(ctx context.Context, r io.ReaderAt, e *centralEntry) error {
-	c.in.Reset(io.NewSectionReader(r, e.dataOffset, e.compressed))
+	c.data = *io.NewSectionReader(r, e.dataOffset, e.compressed)
+	c.in.Reset(&c.data)
 	src := io.Reader(c.in)
 	if e.method == zip.Deflate {
 		if c.inflate == nil {
@@ -440,8 +464,10 @@ func (c *entryChecker) check(ctx context.Context, r io.ReaderAt, e *centralEntry
 		}
 		src = c.inflate
 	}
-	crc := crc32.NewIEEE()
-	n, err := io.CopyBuffer(crc, &ctxReader{ctx: ctx, r: io.LimitReader(src, e.uncompressed+1)}, c.buf)
+	c.limit = io.LimitedReader{R: src, N: e.uncompressed + 1}
+	c.stop = ctxReader{ctx: ctx, r: &c.limit}
+	c.crc.sum = 0
+	n, err := io.CopyBuffer(&c.crc, &c.stop, c.buf)
 	switch {
 	case err != nil:
 		return err
@@ -449,9 +475,9 @@ func (c *entryChecker) check(ctx context.Context, r io.ReaderAt, e *centralEntry
 		return fmt.Errorf("it inflates to more than the %d bytes it declares", e.uncompressed)
 	case n < e.uncompressed:
 		return fmt.Errorf("it inflates to %d of the %d bytes it declares", n, e.uncompressed)
-	case e.crc == 0 && crc.Sum32() != 0:
+	case e.crc == 0 && c.crc.sum != 0:
 		return errCRCMissing
-	case crc.Sum32() != e.crc:
+	case c.crc.sum != e.crc:
 		return zip.ErrChecksum
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -408,5 +409,35 @@ func TestVerifyStopsMidDirectory(t *testing.T) {
 	}
 	if err := verifyBytes(context.Background(), archive); err != nil {
 		t.Errorf("uncancelled: %v", err)
+	}
+}
+
+// verify streams the directory: what it allocates does not grow with the
+// number of entries (archive/zip holds about 185 bytes a entry).
+func TestVerifyMemoryIsConstantInEntries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds an archive of 100,000 entries")
+	}
+	allocated := func(entries int) (bytes, mallocs uint64) {
+		var z rawZip
+		list := make([]rawEntry, entries)
+		for i := range list {
+			list[i] = z.local(t, fmt.Sprintf("%06d.csv", i), zip.Store, nil)
+		}
+		archive := z.finish(list, -1, true)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		if err := verifyBytes(context.Background(), archive); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc, after.Mallocs - before.Mallocs
+	}
+	smallBytes, smallMallocs := allocated(1_000)
+	bigBytes, bigMallocs := allocated(100_000)
+	t.Logf("1,000 entries: %d bytes in %d allocations; 100,000 entries: %d bytes in %d allocations", smallBytes, smallMallocs, bigBytes, bigMallocs)
+	if bigBytes > smallBytes+(1<<20) || bigMallocs > smallMallocs+1000 {
+		t.Errorf("verify allocates more for more entries: %d bytes in %d allocations for 1,000, %d in %d for 100,000", smallBytes, smallMallocs, bigBytes, bigMallocs)
 	}
 }
