@@ -25,9 +25,10 @@ const (
 	// cannot exceed about 1032:1); minInflateAllowance spares small files.
 	maxInflateRatio     = 1000
 	minInflateAllowance = 16 << 20
-	// ctxCheckEntries is how many directory entries pass between two looks
-	// at the context.
+	// ctxCheckEntries and ctxCheckBytes are how many directory entries, or
+	// bytes of them, pass between two looks at the context.
 	ctxCheckEntries = 1024
+	ctxCheckBytes   = 4 << 20
 )
 
 // verifyBufferSize is the buffer each entry streams through: constant
@@ -220,16 +221,19 @@ func readDirectoryEnd64(r io.ReaderAt, endOffset int64) (dir zipDirectory, at in
 
 // walkDirectory reads the central directory's entries one at a time, from
 // a bounded buffer, and calls visit on each; it looks at ctx every
-// ctxCheckEntries entries.
+// ctxCheckEntries entries or ctxCheckBytes bytes.
 func walkDirectory(ctx context.Context, r io.ReaderAt, dir zipDirectory, visit func(*centralEntry) error) error {
 	br := bufio.NewReaderSize(io.NewSectionReader(r, dir.offset, dir.size), 64<<10)
 	var hdr [centralHeaderLen]byte
 	var buf [math.MaxUint16]byte
 	var e centralEntry
-	read := int64(0)
+	read, checked := int64(0), int64(0)
 	for i := range dir.entries {
-		if i%ctxCheckEntries == 0 && ctx.Err() != nil {
-			return ctx.Err()
+		if i%ctxCheckEntries == 0 || read-checked > ctxCheckBytes {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			checked = read
 		}
 		if _, err := io.ReadFull(br, hdr[:]); err != nil {
 			return fmt.Errorf("its central directory ends at entry %d of the %d it lists", i+1, dir.entries)
