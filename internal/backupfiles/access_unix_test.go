@@ -26,33 +26,44 @@ func modeOf(t *testing.T, path string) os.FileMode {
 	return fi.Mode().Perm()
 }
 
-// A .part others could write may hold anything: it is refused and left as
-// it is. One they could only read is re-moded.
-func TestOpenPartRefusesAPartOthersCanWrite(t *testing.T) {
+// A .part others could write may hold anything, and they may hold it open:
+// a new one takes its place. One they could only read is re-moded.
+func TestOpenPartReplacesAPartOthersCanWrite(t *testing.T) {
 	d := openTestDir(t)
 	part := filepath.Join(d.Path(), "Data_001.zip.part")
 	for _, c := range []struct {
-		mode    os.FileMode
-		refused bool
+		mode     os.FileMode
+		replaced bool
 	}{{0o666, true}, {0o620, true}, {0o602, true}, {0o644, false}, {0o640, false}, {0o604, false}, {0o600, false}, {0o400, false}} {
 		if err := os.WriteFile(part, []byte("held"), 0o600); err != nil {
 			t.Fatal(err)
 		}
+		if err := os.WriteFile(sidecarPath(d, "Data_001.zip"), []byte(`"v"`), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		chmod(t, part, c.mode)
+		other, err := os.OpenFile(part, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
 		p, err := d.OpenPart(context.Background(), "Data_001.zip")
+		if err != nil {
+			t.Fatalf("mode %04o: OpenPart = %v", c.mode, err)
+		}
+		if _, err := other.WriteAt([]byte("XXXX"), 0); err != nil { // through a handle opened before
+			t.Fatal(err)
+		}
+		other.Close()
+		got := string(readFile(t, part))
 		switch {
-		case c.refused && (err == nil || !strings.Contains(err.Error(), "chmod 600") || !strings.Contains(err.Error(), part)):
-			t.Errorf("mode %04o: OpenPart = %v, want a refusal naming the file and the remedy", c.mode, err)
-		case c.refused && (modeOf(t, part) != c.mode || string(readFile(t, part)) != "held"):
-			t.Errorf("mode %04o: a refused .part was changed", c.mode)
-		case !c.refused && err != nil:
-			t.Errorf("mode %04o: OpenPart = %v", c.mode, err)
-		case !c.refused && modeOf(t, part)&0o077 != 0:
+		case modeOf(t, part)&0o077 != 0:
 			t.Errorf("mode %04o: left at %04o, want 0600 at most", c.mode, modeOf(t, part))
+		case c.replaced && (p.Size() != 0 || p.Validator() != "" || got != ""):
+			t.Errorf("mode %04o: Size %d, Validator %q, file %q; want a new empty .part", c.mode, p.Size(), p.Validator(), got)
+		case !c.replaced && (p.Size() != 4 || p.Validator() != `"v"`):
+			t.Errorf("mode %04o: Size %d, Validator %q; want the bytes held and their validator", c.mode, p.Size(), p.Validator())
 		}
-		if p != nil {
-			p.Close()
-		}
+		p.Close()
 		if err := os.Remove(part); err != nil {
 			t.Fatal(err)
 		}
@@ -78,11 +89,13 @@ func TestOpenPartRefusesAHardLinkedPart(t *testing.T) {
 	}
 }
 
-func TestOpenRefusesABackupDirOthersCanWrite(t *testing.T) {
+// A backup folder others can open is re-moded; one they could write is
+// refused too, since its files may have been changed.
+func TestOpenRemodesABackupDirOthersCanOpen(t *testing.T) {
 	for _, c := range []struct {
 		mode, want os.FileMode
 		refused    bool
-	}{{0o777, 0, true}, {0o770, 0, true}, {0o757, 0, true}, {0o755, 0o750, false}, {0o751, 0o750, false}, {0o705, 0o700, false}, {0o750, 0o750, false}, {0o700, 0o700, false}} {
+	}{{0o777, 0o750, true}, {0o770, 0o750, true}, {0o757, 0o750, true}, {0o755, 0o750, false}, {0o751, 0o750, false}, {0o705, 0o700, false}, {0o750, 0o750, false}, {0o700, 0o700, false}} {
 		root := t.TempDir()
 		dir := filepath.Join(root, testBackupID)
 		if err := os.Mkdir(dir, 0o700); err != nil {
@@ -91,13 +104,11 @@ func TestOpenRefusesABackupDirOthersCanWrite(t *testing.T) {
 		chmod(t, dir, c.mode)
 		d, err := Open(root, testBackupID)
 		switch {
-		case c.refused && (err == nil || !strings.Contains(err.Error(), "chmod 750") || !strings.Contains(err.Error(), dir)):
+		case c.refused && (err == nil || !strings.Contains(err.Error(), "check its files") || !strings.Contains(err.Error(), dir)):
 			t.Errorf("mode %04o: Open = %v, want a refusal naming the folder and the remedy", c.mode, err)
-		case c.refused && modeOf(t, dir) != c.mode:
-			t.Errorf("mode %04o: a refused folder was re-moded", c.mode)
 		case !c.refused && err != nil:
 			t.Errorf("mode %04o: Open = %v", c.mode, err)
-		case !c.refused && modeOf(t, dir) != c.want:
+		case modeOf(t, dir) != c.want:
 			t.Errorf("mode %04o: left at %04o, want %04o", c.mode, modeOf(t, dir), c.want)
 		}
 		if d != nil {

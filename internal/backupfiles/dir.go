@@ -24,9 +24,9 @@ type Dir struct {
 // Open checks backupID, creates root (0750) if it does not exist and the
 // backup directory <root>/<backupID> (0750) in it, and opens that directory.
 // It refuses a backupID that zoho.ValidateBackupID refuses, and a
-// <root>/<backupID> that is a symlink, not a directory or (on unix) writable
-// by group or others; one others can read is re-moded to 0750. Close the
-// Dir when done.
+// <root>/<backupID> that is a symlink or not a directory. On unix one that
+// group or others can open is re-moded to 0750 at most, and refused if they
+// could write it. Close the Dir when done.
 func Open(root, backupID string) (*Dir, error) {
 	if err := zoho.ValidateBackupID(backupID); err != nil {
 		return nil, fmt.Errorf("backup directory: backup id refused: %w", err)

@@ -43,9 +43,10 @@ const (
 // OpenPart opens <name>.part, creating it (0600) if needed, for appending
 // at its end, hashes the bytes already in it so that SHA256 covers the
 // whole file after a resume, and reads the validator recorded for them. It
-// refuses a name ValidName refuses, and a .part that is not a regular file,
-// has more than one hard link or that group or others can write (on unix);
-// one they can only read is re-moded to 0600. Hashing stops when ctx is
+// refuses a name ValidName refuses, and a .part that is not a regular file
+// or has more than one hard link. On unix a .part group or others could
+// write is replaced by an empty one (the download starts afresh), and one
+// they could only read is re-moded to 0600. Hashing stops when ctx is
 // cancelled.
 func (d *Dir) OpenPart(ctx context.Context, name string) (*PartFile, error) {
 	if err := ValidName(name); err != nil {
@@ -59,6 +60,14 @@ func (d *Dir) OpenPart(ctx context.Context, name string) (*PartFile, error) {
 	}
 	if err == nil && !before.Mode().IsRegular() {
 		return nil, fmt.Errorf("open %s: it exists and is not a regular file (%s); remove it to download again", path, before.Mode().Type())
+	}
+	if err == nil && othersCouldWrite(before) {
+		// Its bytes are not trusted, nor an open handle to it: a new file
+		// takes its place and the download starts afresh.
+		if err := d.root.Remove(partName); err != nil {
+			return nil, fmt.Errorf("remove %s, which group or others could write: %w; remove it yourself and invoke again", path, err)
+		}
+		before = nil
 	}
 	f, err := d.root.OpenFile(partName, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
