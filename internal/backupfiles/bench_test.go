@@ -44,7 +44,7 @@ func BenchmarkPartFileWrite(b *testing.B) {
 	b.SetBytes(benchFileSize)
 	b.ResetTimer()
 	for b.Loop() {
-		if err := p.Truncate(); err != nil {
+		if err := p.Reset(""); err != nil {
 			b.Fatal(err)
 		}
 		for written := 0; written < benchFileSize; written += len(chunk) {

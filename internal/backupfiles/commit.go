@@ -9,8 +9,8 @@ import (
 
 // CommitOptions says what Commit checks before it renames a .part into place.
 type CommitOptions struct {
-	// Verify opens the file as a ZIP archive and reads every entry to check
-	// its CRC-32.
+	// Verify checks the file is a ZIP archive within verify's bounds and
+	// inflates every entry to check its size and CRC-32.
 	Verify bool
 	// ExpectedSize is the file's full size (from Content-Length or
 	// Content-Range), or -1 when it is unknown.
@@ -34,7 +34,8 @@ func (e *SizeError) Error() string {
 	return fmt.Sprintf("%s holds %d bytes, more than the %d the server announced%s; invoking again downloads the file afresh", e.Path, e.Got, e.Want, movedNote(e.MovedTo))
 }
 
-// NotZipError is a downloaded file that does not open as a ZIP archive.
+// NotZipError is a downloaded file that is not a ZIP archive, or one
+// outside verify's bounds (entries, inflated size, overlapping entries).
 type NotZipError struct {
 	Path string
 	Err  error
@@ -43,7 +44,7 @@ type NotZipError struct {
 }
 
 func (e *NotZipError) Error() string {
-	return fmt.Sprintf("%s is not a readable ZIP archive: %v%s; invoking again downloads it afresh, and verify = false skips this check", e.Path, e.Err, movedNote(e.MovedTo))
+	return fmt.Sprintf("%s is not a ZIP archive this provider can check: %v%s; invoking again downloads it afresh, and verify = false skips this check", e.Path, e.Err, movedNote(e.MovedTo))
 }
 
 func (e *NotZipError) Unwrap() error { return e.Err }
@@ -72,18 +73,16 @@ func movedNote(movedTo string) string {
 	return "; it was moved to " + movedTo + " for inspection"
 }
 
-// Commit checks p, syncs it to disk and renames <name>.part to <name>, then
-// syncs the directory; it closes p whatever the outcome (unless p is not
-// this Dir's or is already closed). It returns the file's
-// manifest entry with Name, Size, SHA256 and DownloadedAt set: the caller
-// fills in Kind, Link and LinkExpiresAt and passes it to Record.
-//
-// The checks, in order: the size equals opts.ExpectedSize (unless -1); with
-// opts.Verify, the file opens as a ZIP and every entry reads back with a
-// matching CRC-32. A short file stays as <name>.part for a resume (a
-// *SizeError). A longer one, or one that fails verification (*NotZipError,
-// *EntryError), is moved to <name>.corrupt, since resuming it would keep the
-// damage. A cancelled ctx stops verification and keeps the .part.
+// Commit checks p, syncs it and renames <name>.part to <name>, then syncs
+// the directory; it closes p whatever the outcome (unless p is not this
+// Dir's or is already closed). It returns the manifest entry with Name,
+// Size, SHA256 and DownloadedAt set, for the caller to complete and Record.
+// The checks are the same for a .part found complete as for one just
+// written: the size equals opts.ExpectedSize (unless -1); with opts.Verify,
+// the file is a ZIP within verify's bounds whose every entry inflates to
+// its declared size and CRC-32. A short file stays for a resume (a
+// *SizeError); a longer one or one failing verification (*NotZipError,
+// *EntryError) is moved to <name>.corrupt. A cancelled ctx keeps the .part.
 func (d *Dir) Commit(ctx context.Context, p *PartFile, opts CommitOptions) (ManifestFile, error) {
 	if p == nil || p.dir != d {
 		return ManifestFile{}, errors.New("commit: the part file does not belong to this backup directory")
@@ -104,9 +103,12 @@ func (d *Dir) Commit(ctx context.Context, p *PartFile, opts CommitOptions) (Mani
 	if err := d.syncDir(); err != nil {
 		return ManifestFile{}, err
 	}
-	// A .corrupt left by an earlier attempt has served its purpose. Failing
-	// to remove it does not undo the commit, so the error is not reported.
+	// A .corrupt left by an earlier attempt has served its purpose, and so
+	// has the validator. Failing to remove them does not undo the commit (a
+	// later OpenPart of a new .part drops a stale validator), so the error
+	// is not reported.
 	_ = d.root.Remove(p.name + CorruptSuffix)
+	_ = d.removeValidator(p.name)
 	return entry, nil
 }
 
@@ -178,6 +180,7 @@ func (d *Dir) moveAside(p *PartFile, err error) {
 		moved = ""
 		_ = d.root.Remove(p.name + PartSuffix)
 	}
+	_ = d.removeValidator(p.name)
 	var sizeErr *SizeError
 	var notZip *NotZipError
 	var entryErr *EntryError

@@ -81,7 +81,7 @@ func TestCommitNotAZip(t *testing.T) {
 	}
 	partPath := filepath.Join(d.Path(), "Data_001.zip.part")
 	corruptPath := filepath.Join(d.Path(), "Data_001.zip.corrupt")
-	for _, want := range []string{partPath, "verify = false", "not a readable ZIP", corruptPath} {
+	for _, want := range []string{partPath, "verify = false", "not a ZIP archive this provider can check", corruptPath} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
@@ -298,5 +298,41 @@ func TestCommitCRCMismatchAmongManyEntries(t *testing.T) {
 	var entryErr *EntryError
 	if !errors.As(err, &entryErr) || entryErr.Entry != "Module_07.csv" || !errors.Is(err, zip.ErrChecksum) {
 		t.Fatalf("Commit = %v, want an *EntryError naming Module_07.csv", err)
+	}
+}
+
+// A .part found with the full size (a 416 answered the resume) gets the
+// same checks as one just written: its hash covers what is on disk, and
+// with Verify a zero-filled one is refused and moved aside.
+func TestCommitOfAPartFoundComplete(t *testing.T) {
+	archive := buildZip(t, zipEntry{name: "Accounts.csv", method: zip.Deflate, content: bytes.Repeat([]byte("id,name\n"), 5000)})
+	for _, c := range []struct {
+		content []byte
+		verify  bool
+		refused bool
+	}{
+		{archive, true, false},
+		{make([]byte, len(archive)), true, true},
+		{make([]byte, len(archive)), false, false},
+	} {
+		d := openTestDir(t)
+		part := filepath.Join(d.Path(), "Data_001.zip.part")
+		if err := os.WriteFile(part, c.content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p, err := d.OpenPart(context.Background(), "Data_001.zip")
+		if err != nil {
+			t.Fatal(err)
+		}
+		entry, err := d.Commit(context.Background(), p, CommitOptions{Verify: c.verify, ExpectedSize: int64(len(archive))})
+		var notZip *NotZipError
+		switch {
+		case c.refused && (!errors.As(err, &notZip) || !exists(t, part[:len(part)-len(PartSuffix)]+CorruptSuffix)):
+			t.Errorf("verify %v: Commit = %v, want a *NotZipError and the .part moved aside", c.verify, err)
+		case !c.refused && err != nil:
+			t.Errorf("verify %v: Commit = %v", c.verify, err)
+		case !c.refused && (entry.SHA256 != sha256Hex(c.content) || entry.Size != int64(len(c.content))):
+			t.Errorf("verify %v: entry %+v, want the hash and size of the bytes found", c.verify, entry)
+		}
 	}
 }

@@ -7,11 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-)
 
-// maxBackupIDDigits bounds a backup id. Zoho's ids are 19 digits today; the
-// bound leaves room and refuses anything absurd before it becomes a path.
-const maxBackupIDDigits = 32
+	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
+)
 
 // Dir is the directory of one backup, <root>/<backup_id>. Its methods may be
 // called from several goroutines; each PartFile is for one goroutine.
@@ -25,12 +23,13 @@ type Dir struct {
 
 // Open checks backupID, creates root (0750) if it does not exist and the
 // backup directory <root>/<backupID> (0750) in it, and opens that directory.
-// It refuses a backupID that is not 1 to 32 decimal digits, and a
-// <root>/<backupID> that is a symlink or not a directory. Close the Dir when
-// done.
+// It refuses a backupID that zoho.ValidateBackupID refuses, and a
+// <root>/<backupID> that is a symlink or not a directory. On unix one that
+// group or others can open is re-moded to 0750 at most, and refused if they
+// could write it. Close the Dir when done.
 func Open(root, backupID string) (*Dir, error) {
-	if err := checkBackupID(backupID); err != nil {
-		return nil, err
+	if err := zoho.ValidateBackupID(backupID); err != nil {
+		return nil, fmt.Errorf("backup directory: backup id refused: %w", err)
 	}
 	if root == "" {
 		return nil, errors.New("backup directory: the directory is empty; name the directory that receives the backup files")
@@ -49,18 +48,6 @@ func Open(root, backupID string) (*Dir, error) {
 		return nil, err
 	}
 	return &Dir{backupID: backupID, path: path, root: dir}, nil
-}
-
-func checkBackupID(id string) error {
-	if id == "" || len(id) > maxBackupIDDigits {
-		return fmt.Errorf("backup id %q refused: it must be 1 to %d decimal digits", truncateForMessage(id), maxBackupIDDigits)
-	}
-	for i := 0; i < len(id); i++ {
-		if id[i] < '0' || id[i] > '9' {
-			return fmt.Errorf("backup id %q refused: it must be decimal digits only, and byte %d is not", truncateForMessage(id), i+1)
-		}
-	}
-	return nil
 }
 
 // openBackupDir creates <parent>/<id> unless it exists, refuses a symlink or
@@ -85,6 +72,10 @@ func openBackupDir(parent *os.Root, id, path string) (*os.Root, error) {
 	if err != nil || !os.SameFile(before, after) {
 		dir.Close()
 		return nil, fmt.Errorf("backup directory: %s changed while it was being opened (%v); invoke again", path, err)
+	}
+	if err := checkDirAccess(dir, after, path); err != nil {
+		dir.Close()
+		return nil, err
 	}
 	return dir, nil
 }

@@ -36,7 +36,7 @@ func TestOpenCreatesRootAndBackupDir(t *testing.T) {
 
 func TestOpenRefusesBackupIDs(t *testing.T) {
 	root := t.TempDir()
-	for _, id := range []string{"", "12a", "-1", "+1", "1 2", "..", "../1", "1/2", "１２", "0x12", strings.Repeat("9", 33), "12\n"} {
+	for _, id := range []string{"", "12a", "-1", "+1", "1 2", "..", "../1", "1/2", "１２", "0x12", "0", "000", strings.Repeat("9", 20), "12\n"} {
 		if d, err := Open(root, id); err == nil {
 			d.Close()
 			t.Errorf("Open(%q) succeeded, want a refusal", id)
@@ -48,8 +48,8 @@ func TestOpenRefusesBackupIDs(t *testing.T) {
 	if err != nil || len(entries) != 0 {
 		t.Errorf("refused ids created %v (%v)", entries, err)
 	}
-	if d, err := Open(root, strings.Repeat("9", 32)); err != nil {
-		t.Errorf("32 digits refused: %v", err)
+	if d, err := Open(root, strings.Repeat("9", 19)); err != nil {
+		t.Errorf("19 digits refused: %v", err)
 	} else {
 		d.Close()
 	}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -50,8 +49,8 @@ type ManifestFile struct {
 	Kind   Kind   `json:"kind"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
-	// Link is where the file was downloaded from, without user info, query
-	// or fragment (Record strips them), so no credential is kept.
+	// Link is where the file was downloaded from, as the caller gave it:
+	// redacted by internal/zoho, so that no credential is kept.
 	Link string `json:"link,omitempty"`
 	// DownloadedAt and LinkExpiresAt are stored in UTC, to the second
 	// (RFC 3339). LinkExpiresAt is omitted when unknown.
@@ -123,6 +122,9 @@ func (d *Dir) readManifestBytes() ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	if err := restrictFile(f, fi, d.ManifestPath()); err != nil {
+		return nil, err
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxManifestBytes+1))
 	if err != nil {
 		return nil, err
@@ -147,9 +149,6 @@ func (m *Manifest) check(backupID string) error {
 		if err := f.check(); err != nil {
 			return fmt.Errorf("files[%d]: %w", i, err)
 		}
-		if clean, _ := cleanLink(f.Link); clean != f.Link {
-			return fmt.Errorf("files[%d]: link is not a clean https or http URL", i)
-		}
 		if seen[f.Name] {
 			return fmt.Errorf("files[%d]: %q is listed twice", i, f.Name)
 		}
@@ -158,8 +157,8 @@ func (m *Manifest) check(backupID string) error {
 	return nil
 }
 
-// check validates an entry's fields (not its link, which Record cleans and
-// readManifest compares with its cleaned form).
+// check validates an entry's fields; the link is the caller's (already
+// redacted) and only bounded in length.
 func (f *ManifestFile) check() error {
 	if err := ValidName(f.Name); err != nil {
 		return err
@@ -173,6 +172,8 @@ func (f *ManifestFile) check() error {
 		return fmt.Errorf("%s: sha256 %q is not 64 lowercase hex digits", f.Name, truncateForMessage(f.SHA256))
 	case f.DownloadedAt.IsZero():
 		return fmt.Errorf("%s: downloaded_at is missing", f.Name)
+	case len(f.Link) > maxLinkBytes:
+		return fmt.Errorf("%s: link is %d bytes long, over the limit of %d", f.Name, len(f.Link), maxLinkBytes)
 	}
 	return nil
 }
@@ -184,38 +185,12 @@ func isSHA256Hex(s string) bool {
 	return strings.Trim(s, "0123456789abcdef") == ""
 }
 
-// cleanLink strips user info, query and fragment from an absolute http(s)
-// link: the only places a download link could carry a credential.
-func cleanLink(link string) (string, error) {
-	if link == "" {
-		return "", nil
-	}
-	if len(link) > maxLinkBytes {
-		return "", fmt.Errorf("link is %d bytes long, over the limit of %d", len(link), maxLinkBytes)
-	}
-	u, err := url.Parse(link)
-	if err != nil {
-		return "", errors.New("link is not a URL")
-	}
-	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", errors.New("link is not an absolute https or http URL")
-	}
-	u.User = nil
-	u.RawQuery, u.ForceQuery = "", false
-	u.Fragment, u.RawFragment = "", ""
-	return u.String(), nil
-}
-
 // Record adds f to the manifest, or replaces the entry of the same name,
-// and rewrites manifest.json atomically. It cleans f.Link and stores the
-// times in UTC to the second; it refuses an entry with an invalid name,
-// kind, size, hash or link, or without DownloadedAt.
+// and rewrites manifest.json atomically. It stores f.Link as given (pass
+// zoho's DownloadLink.RedactedURL) and the times in UTC to the second; it
+// refuses an entry with an invalid name, kind, size or hash, a link over
+// 4096 bytes, or no DownloadedAt.
 func (d *Dir) Record(f ManifestFile) error {
-	link, err := cleanLink(f.Link)
-	if err != nil {
-		return fmt.Errorf("record %s in %s: %w", truncateForMessage(f.Name), d.ManifestPath(), err)
-	}
-	f.Link = link
 	f.DownloadedAt = f.DownloadedAt.UTC().Truncate(time.Second)
 	f.LinkExpiresAt = f.LinkExpiresAt.UTC().Truncate(time.Second)
 	if err := f.check(); err != nil {
@@ -257,7 +232,7 @@ func (d *Dir) writeManifest(m Manifest) error {
 		return fmt.Errorf("write %s: %w", d.ManifestPath(), err)
 	}
 	data = append(data, '\n')
-	tmp, err := d.writeTemp(data)
+	tmp, err := d.writeTemp(".manifest-", data)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", d.ManifestPath(), err)
 	}
@@ -268,11 +243,11 @@ func (d *Dir) writeManifest(m Manifest) error {
 	return d.syncDir()
 }
 
-// writeTemp writes data to a new hidden file (0600) and syncs it; on
-// failure the file is removed. ValidName refuses names with a leading dot,
-// so the temporary name cannot be a backup file's.
-func (d *Dir) writeTemp(data []byte) (string, error) {
-	name := ".manifest-" + rand.Text() + ".tmp"
+// writeTemp writes data to a new hidden file (0600) named prefix, a random
+// text and ".tmp", and syncs it; on failure the file is removed. ValidName
+// refuses names with a leading dot, so it cannot be a backup file's.
+func (d *Dir) writeTemp(prefix string, data []byte) (string, error) {
+	name := prefix + rand.Text() + ".tmp"
 	f, err := d.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", err
@@ -297,7 +272,8 @@ func (d *Dir) writeTemp(data []byte) (string, error) {
 // entry whenever the manifest lists name, so a caller can say what changed.
 // A missing file or one that differs is (entry, false, nil); a corrupt
 // manifest or a failed read is an error. Hashing stops when ctx is
-// cancelled.
+// cancelled. On unix a file or manifest group or others can open is
+// re-moded to 0600.
 func (d *Dir) Completed(ctx context.Context, name string) (ManifestFile, bool, error) {
 	if err := ValidName(name); err != nil {
 		return ManifestFile{}, false, err
@@ -330,6 +306,9 @@ func (d *Dir) sameContent(ctx context.Context, name string, size int64, sum stri
 		return false, fmt.Errorf("open %s: %w", d.pathOf(name), err)
 	}
 	defer f.Close()
+	if err := restrictFile(f, fi, d.pathOf(name)); err != nil {
+		return false, err
+	}
 	h := sha256.New()
 	n, err := io.CopyBuffer(h, &ctxReader{ctx: ctx, r: f}, make([]byte, verifyBufferSize))
 	if err != nil {

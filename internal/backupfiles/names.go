@@ -42,14 +42,12 @@ func (e *NameError) Error() string {
 	return fmt.Sprintf("backup file name %q refused: %s; the provider only writes plain file names inside the backup directory", e.Name, e.Reason)
 }
 
-// ValidName reports whether name is a plain file name this package writes:
-// non-empty valid UTF-8 of at most MaxNameBytes bytes, not "." or "..", no
-// leading dot (hidden files and this package's temporary files), no slash or
-// backslash (so no path and no absolute path), no control character (C0, DEL
-// or C1), none of the Windows-reserved characters <>:"|?*, and not one of the
-// names this package derives: manifest.json, or a name ending in .part or
-// .corrupt. Names are compared without case where a collision on a
-// case-insensitive file system (macOS, Windows) matters.
+// ValidName is the one rule for a backup file's name: non-empty valid UTF-8
+// of at most MaxNameBytes bytes; not "." or ".."; no leading dot; no slash
+// or backslash; no control (Cc), format (Cf: bidi overrides, zero-width
+// characters, BOM...) or line/paragraph separator character; none of the
+// Windows-reserved <>:"|?*; and not, ignoring case, manifest.json nor a
+// name ending in .part or .corrupt. A refusal is a *NameError.
 func ValidName(name string) error {
 	if reason := nameProblem(name); reason != "" {
 		return &NameError{Name: truncateForMessage(name), Reason: reason}
@@ -83,6 +81,10 @@ func charProblem(name string) string {
 			return fmt.Sprintf("it holds a path separator %q at byte %d", r, i+1)
 		case unicode.IsControl(r):
 			return fmt.Sprintf("it holds the control character %U at byte %d", r, i+1)
+		case unicode.Is(unicode.Cf, r):
+			return fmt.Sprintf("it holds the invisible format character %U at byte %d", r, i+1)
+		case unicode.In(r, unicode.Zl, unicode.Zp):
+			return fmt.Sprintf("it holds the line or paragraph separator %U at byte %d", r, i+1)
 		case strings.ContainsRune(reservedChars, r):
 			return fmt.Sprintf("it holds %q at byte %d, which Windows reserves", r, i+1)
 		}
@@ -90,17 +92,67 @@ func charProblem(name string) string {
 	return ""
 }
 
+// reservedNameProblem compares under Unicode case folding, as a
+// case-insensitive file system may (K, the Kelvin sign, folds to k).
 func reservedNameProblem(name string) string {
-	lower := strings.ToLower(name)
 	switch {
-	case lower == ManifestName:
+	case strings.EqualFold(name, ManifestName):
 		return "it is the manifest's own name"
-	case strings.HasSuffix(lower, PartSuffix):
+	case hasSuffixFold(name, PartSuffix):
 		return "it ends in " + PartSuffix + ", which marks files still being downloaded"
-	case strings.HasSuffix(lower, CorruptSuffix):
+	case hasSuffixFold(name, CorruptSuffix):
 		return "it ends in " + CorruptSuffix + ", which marks files that failed their checks"
 	}
 	return ""
+}
+
+// hasSuffixFold is strings.HasSuffix under strings.EqualFold; a rune folds
+// to a rune, so the suffix is as many runes long.
+func hasSuffixFold(s, suffix string) bool {
+	i := len(s)
+	for n := utf8.RuneCountInString(suffix); n > 0 && i > 0; n-- {
+		_, size := utf8.DecodeLastRuneInString(s[:i])
+		i -= size
+	}
+	return strings.EqualFold(s[i:], suffix)
+}
+
+// CheckNames runs ValidName on every name and refuses two names equal under
+// strings.EqualFold (one file on a case-insensitive file system), naming
+// both. It returns the first refusal, a *NameError.
+func CheckNames(names []string) error {
+	seen := make(map[string]string, len(names))
+	for _, name := range names {
+		if err := ValidName(name); err != nil {
+			return err
+		}
+		key := foldKey(name)
+		first, dup := seen[key]
+		switch {
+		case dup && first == name:
+			return &NameError{Name: truncateForMessage(name), Reason: "it is listed twice"}
+		case dup:
+			return &NameError{Name: truncateForMessage(name), Reason: fmt.Sprintf("it differs only in case from %q, listed before it, and a case-insensitive file system (macOS, Windows) would store both as one file", truncateForMessage(first))}
+		}
+		seen[key] = name
+	}
+	return nil
+}
+
+// foldKey maps each rune to the least rune of its unicode.SimpleFold orbit,
+// so that two strings have the same key exactly when strings.EqualFold
+// says they are equal.
+func foldKey(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		b.WriteRune(least)
+	}
+	return b.String()
 }
 
 // truncateForMessage bounds a string from the server before it goes into an

@@ -25,6 +25,8 @@ type PartFile struct {
 	f    *os.File
 	hash hash.Hash
 	size int64
+	// validator is the one recorded when the held bytes were started.
+	validator string
 	// writtenBack is how much of the file the kernel was asked to write to
 	// disk already (startWriteback).
 	writtenBack int64
@@ -38,12 +40,14 @@ const (
 	writebackBytes    = 32 << 20
 )
 
-// OpenPart opens <name>.part, creating it (0600) if needed, for appending,
-// and hashes the bytes already in it so that SHA256 covers the whole file
-// after a resume. (Appending is done by writing at the end, not O_APPEND:
-// Windows opens an O_APPEND file without the right to truncate it.) It refuses a name that ValidName refuses and a .part that
-// is not a regular file (a symlink, a directory, a device). Hashing a large
-// .part stops when ctx is cancelled.
+// OpenPart opens <name>.part, creating it (0600) if needed, for appending
+// at its end, hashes the bytes already in it so that SHA256 covers the
+// whole file after a resume, and reads the validator recorded for them. It
+// refuses a name ValidName refuses, and a .part that is not a regular file
+// or has more than one hard link. On unix a .part group or others could
+// write is replaced by an empty one (the download starts afresh), and one
+// they could only read is re-moded to 0600. Hashing stops when ctx is
+// cancelled.
 func (d *Dir) OpenPart(ctx context.Context, name string) (*PartFile, error) {
 	if err := ValidName(name); err != nil {
 		return nil, err
@@ -57,12 +61,30 @@ func (d *Dir) OpenPart(ctx context.Context, name string) (*PartFile, error) {
 	if err == nil && !before.Mode().IsRegular() {
 		return nil, fmt.Errorf("open %s: it exists and is not a regular file (%s); remove it to download again", path, before.Mode().Type())
 	}
+	if err == nil && othersCouldWrite(before) {
+		// Its bytes are not trusted, nor an open handle to it: a new file
+		// takes its place and the download starts afresh.
+		if err := d.root.Remove(partName); err != nil {
+			return nil, fmt.Errorf("remove %s, which group or others could write: %w; remove it yourself and invoke again", path, err)
+		}
+		before = nil
+	}
 	f, err := d.root.OpenFile(partName, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	p := &PartFile{dir: d, name: name, f: f, hash: sha256.New()}
 	if err := p.hashExisting(ctx, before); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if before == nil || p.size == 0 {
+		// A record left beside no bytes describes nothing held.
+		err = d.removeValidator(name)
+	} else {
+		p.validator, err = d.readValidator(name)
+	}
+	if err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -78,6 +100,9 @@ func (p *PartFile) hashExisting(ctx context.Context, before fs.FileInfo) error {
 	}
 	if !st.Mode().IsRegular() || (before != nil && !os.SameFile(before, st)) {
 		return fmt.Errorf("open %s: it changed while it was being opened; invoke again", p.Path())
+	}
+	if err := checkPartAccess(p.f, st, p.Path()); err != nil {
+		return err
 	}
 	n, err := io.Copy(p.hash, &ctxReader{ctx: ctx, r: io.NewSectionReader(p.f, 0, st.Size())})
 	if err != nil {
@@ -157,11 +182,21 @@ func (p *PartFile) writeHashed(b []byte) (int, error) {
 // Size is the number of bytes the file holds.
 func (p *PartFile) Size() int64 { return p.size }
 
-// Truncate empties the file and resets the hash, for a server that answers
-// a Range request with the whole file.
-func (p *PartFile) Truncate() error {
+// Validator is the validator recorded when the held bytes were started
+// (Reset), or "" when none was recorded.
+func (p *PartFile) Validator() string { return p.validator }
+
+// Reset empties the file, resets the hash and records validator for the
+// bytes written next ("" records none). A validator over 1 KiB or holding a
+// control byte is not recorded either, so a later resume starts from zero.
+func (p *PartFile) Reset(validator string) error {
 	if p.f == nil {
-		return fmt.Errorf("truncate %s: %w", p.Path(), ErrPartClosed)
+		return fmt.Errorf("reset %s: %w", p.Path(), ErrPartClosed)
+	}
+	// The old record goes first: a crash then leaves bytes without one.
+	p.validator = ""
+	if err := p.dir.removeValidator(p.name); err != nil {
+		return err
 	}
 	if err := p.f.Truncate(0); err != nil {
 		return fmt.Errorf("truncate %s: %w", p.Path(), err)
@@ -170,9 +205,19 @@ func (p *PartFile) Truncate() error {
 		return fmt.Errorf("truncate %s: %w", p.Path(), err)
 	}
 	p.hash.Reset()
-	p.size = 0
+	p.size, p.writtenBack = 0, 0
+	if !recordable(validator) {
+		return nil
+	}
+	if err := p.dir.writeValidator(p.name, validator); err != nil {
+		return err
+	}
+	p.validator = validator
 	return nil
 }
+
+// Truncate is Reset(""), until internal/zoho calls Reset.
+func (p *PartFile) Truncate() error { return p.Reset("") }
 
 // SHA256 is the lowercase hex SHA-256 of the bytes the file holds.
 func (p *PartFile) SHA256() string {

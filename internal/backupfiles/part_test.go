@@ -18,7 +18,8 @@ import (
 var _ interface {
 	io.Writer
 	Size() int64
-	Truncate() error
+	Validator() string
+	Reset(validator string) error
 } = (*PartFile)(nil)
 
 func TestPartFileHashesWhatItWrites(t *testing.T) {

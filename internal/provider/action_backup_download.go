@@ -247,6 +247,15 @@ func (r *downloadRun) readLinks(ctx context.Context) ([]downloadFile, bool) {
 	if includeAttachments {
 		files = r.vet(urls.AttachmentLinks, backupfiles.KindAttachment, files)
 	}
+	if !r.diags.HasError() {
+		names := make([]string, len(files))
+		for i, f := range files {
+			names[i] = f.link.FileName
+		}
+		if err := backupfiles.CheckNames(names); err != nil {
+			addDownloadLinkError(r.diags, err)
+		}
+	}
 	if r.diags.HasError() {
 		return nil, false
 	}
