@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-
-	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/zoho"
 )
 
 // Dir is the directory of one backup, <root>/<backup_id>. Its methods may be
@@ -23,12 +21,13 @@ type Dir struct {
 
 // Open checks backupID, creates root (0750) if it does not exist and the
 // backup directory <root>/<backupID> (0750) in it, and opens that directory.
-// It refuses a backupID that zoho.ValidateBackupID refuses, and a
+// backupID must be a plain name (ValidName); whether it is a Zoho backup id
+// is the caller's to check (zoho.ValidateBackupID). It refuses a
 // <root>/<backupID> that is a symlink or not a directory. On unix one that
 // group or others can open is re-moded to 0750 at most, and refused if they
 // could write it. Close the Dir when done.
 func Open(root, backupID string) (*Dir, error) {
-	if err := zoho.ValidateBackupID(backupID); err != nil {
+	if err := ValidName(backupID); err != nil {
 		return nil, fmt.Errorf("backup directory: backup id refused: %w", err)
 	}
 	if root == "" {

@@ -216,9 +216,6 @@ func (p *PartFile) Reset(validator string) error {
 	return nil
 }
 
-// Truncate is Reset(""), until internal/zoho calls Reset.
-func (p *PartFile) Truncate() error { return p.Reset("") }
-
 // SHA256 is the lowercase hex SHA-256 of the bytes the file holds.
 func (p *PartFile) SHA256() string {
 	return hex.EncodeToString(p.hash.Sum(nil))

@@ -85,7 +85,7 @@ func TestPartFileResumeHashesWholeFile(t *testing.T) {
 func TestPartFileTruncate(t *testing.T) {
 	d := openTestDir(t)
 	p := writePart(t, d, "Data_001.zip", []byte("a partial body the server did not resume"))
-	if err := p.Truncate(); err != nil {
+	if err := p.Reset(""); err != nil {
 		t.Fatal(err)
 	}
 	if p.Size() != 0 || p.SHA256() != sha256Hex(nil) {
@@ -98,7 +98,7 @@ func TestPartFileTruncate(t *testing.T) {
 		t.Errorf("after Truncate and Write: file %q, SHA256 %s", got, p.SHA256())
 	}
 	p.Close()
-	if err := p.Truncate(); !errors.Is(err, ErrPartClosed) {
+	if err := p.Reset(""); !errors.Is(err, ErrPartClosed) {
 		t.Errorf("Truncate after Close = %v, want ErrPartClosed", err)
 	}
 }

@@ -47,7 +47,7 @@ func TestPartFileValidatorIsRecordedWithTheBytes(t *testing.T) {
 	if again.Validator() != etag || again.Size() != int64(len("first bytes")) {
 		t.Errorf("reopened: Validator %q, Size %d", again.Validator(), again.Size())
 	}
-	if err := again.Truncate(); err != nil {
+	if err := again.Reset(""); err != nil {
 		t.Fatal(err)
 	}
 	if again.Validator() != "" || again.Size() != 0 || exists(t, sidecarPath(d, "Data_001.zip")) {

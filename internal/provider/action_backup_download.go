@@ -178,7 +178,6 @@ type downloadRun struct {
 // downloadFile is one vetted link.
 type downloadFile struct {
 	link zoho.DownloadLink
-	raw  string
 	kind backupfiles.Kind
 }
 
@@ -302,7 +301,7 @@ func (r *downloadRun) vet(links []string, kind backupfiles.Kind, files []downloa
 			addDownloadLinkError(r.diags, err)
 			continue
 		}
-		files = append(files, downloadFile{link: link, raw: raw, kind: kind})
+		files = append(files, downloadFile{link: link, kind: kind})
 	}
 	return files
 }

@@ -23,7 +23,7 @@ import (
 const hardeningSize = 100_000
 
 // manyEntriesOverCap is an entry count above verify's cap on entries.
-const manyEntriesOverCap = 1<<20 + 1
+const manyEntriesOverCap = 1_000_000 + 1
 
 // newHardeningFixture is newDownloadFixture with one data file of
 // hardeningSize bytes, the fast provider and extra action lines.

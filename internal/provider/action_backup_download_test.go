@@ -365,7 +365,7 @@ func TestAccBackupDownloadAction_traversalFileNameRefused(t *testing.T) {
 	if err == nil {
 		t.Fatalf("a traversal file name was downloaded:\n%s", out)
 	}
-	wantOutput(t, out, "Refused a download link Zoho reported", "not a plain file name")
+	wantOutput(t, out, "Refused the file name of a download link Zoho reported", "nothing was sent")
 	if requests, _ := f.downloads(); len(requests) != 0 {
 		t.Errorf("%d download requests, want 0", len(requests))
 	}
