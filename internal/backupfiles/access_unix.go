@@ -17,7 +17,7 @@ func othersCouldWrite(fi fs.FileInfo) bool {
 
 func links(fi fs.FileInfo) uint64 {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return uint64(st.Nlink)
+		return uint64(st.Nlink) //nolint:unconvert // Nlink is uint16 or uint32 on some unix systems
 	}
 	return 1
 }

@@ -223,50 +223,69 @@ func readDirectoryEnd64(r io.ReaderAt, endOffset int64) (dir zipDirectory, at in
 // a bounded buffer, and calls visit on each; it looks at ctx every
 // ctxCheckEntries entries or ctxCheckBytes bytes.
 func walkDirectory(ctx context.Context, r io.ReaderAt, dir zipDirectory, visit func(*centralEntry) error) error {
-	br := bufio.NewReaderSize(io.NewSectionReader(r, dir.offset, dir.size), 64<<10)
-	var hdr [centralHeaderLen]byte
-	var buf [math.MaxUint16]byte
-	var e centralEntry
-	read, checked := int64(0), int64(0)
+	w := directoryWalker{r: r, dir: dir, br: bufio.NewReaderSize(io.NewSectionReader(r, dir.offset, dir.size), 64<<10)}
+	checked := int64(0)
 	for i := range dir.entries {
-		if i%ctxCheckEntries == 0 || read-checked > ctxCheckBytes {
+		if i%ctxCheckEntries == 0 || w.read-checked > ctxCheckBytes {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			checked = read
+			checked = w.read
 		}
-		if _, err := io.ReadFull(br, hdr[:]); err != nil {
-			return fmt.Errorf("its central directory ends at entry %d of the %d it lists", i+1, dir.entries)
-		}
-		if le32(hdr[:]) != sigCentral {
-			return fmt.Errorf("central directory entry %d does not start with its signature", i+1)
-		}
-		nameLen, extraLen, commentLen := int(le16(hdr[28:])), int(le16(hdr[30:])), int(le16(hdr[32:]))
-		e = centralEntry{
-			index: i, src: r, nameAt: dir.offset + read + centralHeaderLen, nameLen: nameLen,
-			flags: le16(hdr[8:]), method: le16(hdr[10:]), crc: le32(hdr[16:]),
-			compressed: int64(le32(hdr[20:])), uncompressed: int64(le32(hdr[24:])), offset: int64(le32(hdr[42:])),
-		}
-		if _, err := br.Discard(nameLen); err != nil {
-			return fmt.Errorf("its central directory ends inside entry %d", i+1)
-		}
-		if _, err := io.ReadFull(br, buf[:extraLen]); err != nil {
-			return fmt.Errorf("its central directory ends inside entry %d", i+1)
-		}
-		if err := e.readZip64Extra(buf[:extraLen]); err != nil {
+		if err := w.next(i); err != nil {
 			return err
 		}
-		if _, err := br.Discard(commentLen); err != nil {
-			return fmt.Errorf("its central directory ends inside entry %d", i+1)
-		}
-		read += int64(centralHeaderLen + nameLen + extraLen + commentLen)
-		if err := visit(&e); err != nil {
+		if err := visit(&w.e); err != nil {
 			return err
 		}
 	}
-	if read != dir.size {
-		return fmt.Errorf("its %d central directory entries take %d bytes, not the %d its end record declares", dir.entries, read, dir.size)
+	if w.read != dir.size {
+		return fmt.Errorf("its %d central directory entries take %d bytes, not the %d its end record declares", dir.entries, w.read, dir.size)
 	}
+	return nil
+}
+
+// directoryWalker reads central directory entries into e, reusing its
+// buffers: nothing is allocated per entry.
+type directoryWalker struct {
+	r    io.ReaderAt
+	dir  zipDirectory
+	br   *bufio.Reader
+	hdr  [centralHeaderLen]byte
+	buf  [math.MaxUint16]byte
+	e    centralEntry
+	read int64
+}
+
+// next reads entry i.
+func (w *directoryWalker) next(i int64) error {
+	if _, err := io.ReadFull(w.br, w.hdr[:]); err != nil {
+		return fmt.Errorf("its central directory ends at entry %d of the %d it lists", i+1, w.dir.entries)
+	}
+	hdr := w.hdr[:]
+	if le32(hdr) != sigCentral {
+		return fmt.Errorf("central directory entry %d does not start with its signature", i+1)
+	}
+	nameLen, extraLen, commentLen := int(le16(hdr[28:])), int(le16(hdr[30:])), int(le16(hdr[32:]))
+	w.e = centralEntry{
+		index: i, src: w.r, nameAt: w.dir.offset + w.read + centralHeaderLen, nameLen: nameLen,
+		flags: le16(hdr[8:]), method: le16(hdr[10:]), crc: le32(hdr[16:]),
+		compressed: int64(le32(hdr[20:])), uncompressed: int64(le32(hdr[24:])), offset: int64(le32(hdr[42:])),
+	}
+	truncated := func() error { return fmt.Errorf("its central directory ends inside entry %d", i+1) }
+	if _, err := w.br.Discard(nameLen); err != nil {
+		return truncated()
+	}
+	if _, err := io.ReadFull(w.br, w.buf[:extraLen]); err != nil {
+		return truncated()
+	}
+	if err := w.e.readZip64Extra(w.buf[:extraLen]); err != nil {
+		return err
+	}
+	if _, err := w.br.Discard(commentLen); err != nil {
+		return truncated()
+	}
+	w.read += int64(centralHeaderLen + nameLen + extraLen + commentLen)
 	return nil
 }
 
@@ -463,7 +482,9 @@ func (c *entryChecker) check(ctx context.Context, r io.ReaderAt, e *centralEntry
 	if e.method == zip.Deflate {
 		if c.inflate == nil {
 			c.inflate = flate.NewReader(c.in)
-		} else if err := c.inflate.(flate.Resetter).Reset(c.in, nil); err != nil {
+		} else if resetter, ok := c.inflate.(flate.Resetter); !ok {
+			return errors.New("the inflater cannot be reused")
+		} else if err := resetter.Reset(c.in, nil); err != nil {
 			return err
 		}
 		src = c.inflate

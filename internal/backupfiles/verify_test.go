@@ -56,8 +56,9 @@ func (z *rawZip) local(t testing.TB, name string, method uint16, content []byte)
 	if method == zip.Deflate {
 		var buf bytes.Buffer
 		w, _ := flate.NewWriter(&buf, flate.BestCompression)
-		w.Write(content)
-		w.Close()
+		if _, err := w.Write(content); err != nil || w.Close() != nil {
+			t.Fatalf("deflate: %v", err)
+		}
 		data = buf.Bytes()
 	}
 	e := rawEntry{name: name, method: method, crc: crc32.ChecksumIEEE(content),
@@ -147,8 +148,9 @@ func TestVerifyAcceptsWhatArchiveZipReads(t *testing.T) {
 				if method == zip.Deflate {
 					var c bytes.Buffer
 					w, _ := flate.NewWriter(&c, 5)
-					w.Write(rows)
-					w.Close()
+					if _, err := w.Write(rows); err != nil || w.Close() != nil {
+						t.Fatalf("deflate: %v", err)
+					}
 					data = c.Bytes()
 				}
 				w, err := zw.CreateRaw(&zip.FileHeader{Name: fmt.Sprint("m", method, ".csv"), Method: method, CRC32: crc32.ChecksumIEEE(rows),
@@ -156,9 +158,13 @@ func TestVerifyAcceptsWhatArchiveZipReads(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				w.Write(data)
+				if _, err := w.Write(data); err != nil {
+					t.Fatal(err)
+				}
 			}
-			zw.SetComment("Zoho CRM backup")
+			if err := zw.SetComment("Zoho CRM backup"); err != nil {
+				t.Fatal(err)
+			}
 			zw.Close()
 			return buf.Bytes()
 		},
@@ -168,7 +174,9 @@ func TestVerifyAcceptsWhatArchiveZipReads(t *testing.T) {
 			zw := zip.NewWriter(&buf)
 			for i := range 70_000 {
 				w, _ := zw.CreateHeader(&zip.FileHeader{Name: fmt.Sprint(i), Method: zip.Store})
-				w.Write([]byte{byte(i)})
+				if _, err := w.Write([]byte{byte(i)}); err != nil {
+					t.Fatal(err)
+				}
 			}
 			zw.Close()
 			return buf.Bytes()

@@ -50,27 +50,13 @@ type frameworkServer interface {
 	tfprotov6.ProviderServerWithStateStores  //nolint:staticcheck // still what tf6server asserts
 }
 
-// requestContextReleaser works around terraform-plugin-framework (v1.19.0)
-// keeping the context of every RPC until the provider process ends: its
-// proto6server registers a cancel function per request, so that StopProvider
-// can cancel in-flight work, in a slice that only StopProvider empties. Each
-// cancel function holds the request's context, and with it everything
-// terraform-plugin-go attached for logging (loggers, field maps, options):
-// about 10 KiB per RPC. Terraform makes three to four RPCs per resource
-// instance, so an apply of 500 resources kept about 20 MiB alive and the
-// provider's peak RSS grew with N (59 MiB at N = 500, measured by make bench).
-//
-// The framework is handed a context that reaches the request's context only
-// through a weak pointer (weakContext). While the RPC runs, the request's
-// context is alive and everything behaves as before, including cancellation
-// by StopProvider; once the RPC returns, the cancel function the framework
-// keeps no longer pins the request's context, and the garbage collector
-// frees it.
-//
-// Only the RPCs Terraform makes per resource instance are wrapped; the
-// others come once per process. TestFrameworkStillRetainsRequestContexts
-// fails once the framework stops retaining contexts, which is the signal to
-// remove this type.
+// requestContextReleaser hands the framework, for each per-resource RPC, a
+// context that reaches the request's context only through a weak pointer
+// (weakContext), so that the cancel function the framework (v1.19.0) keeps
+// until the process ends no longer pins the request's context once the RPC
+// returns. Cancellation by StopProvider works as before.
+// TestFrameworkStillRetainsRequestContexts fails once the framework stops
+// retaining contexts: then remove this type. docs/design/provider.md says why.
 type requestContextReleaser struct {
 	frameworkServer
 }
