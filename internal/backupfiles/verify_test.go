@@ -140,47 +140,9 @@ func TestVerifyAcceptsWhatArchiveZipReads(t *testing.T) {
 		"stored and deflated, data descriptors": func(t *testing.T) []byte {
 			return buildZip(t, zipEntry{"Accounts.csv", zip.Deflate, rows}, zipEntry{"Leads.csv", zip.Store, rows[:5000]}, zipEntry{"empty.csv", zip.Deflate, nil})
 		},
-		"no data descriptors, a comment": func(t *testing.T) []byte {
-			var buf bytes.Buffer
-			zw := zip.NewWriter(&buf)
-			for _, method := range []uint16{zip.Store, zip.Deflate} {
-				data := rows
-				if method == zip.Deflate {
-					var c bytes.Buffer
-					w, _ := flate.NewWriter(&c, 5)
-					if _, err := w.Write(rows); err != nil || w.Close() != nil {
-						t.Fatalf("deflate: %v", err)
-					}
-					data = c.Bytes()
-				}
-				w, err := zw.CreateRaw(&zip.FileHeader{Name: fmt.Sprint("m", method, ".csv"), Method: method, CRC32: crc32.ChecksumIEEE(rows),
-					CompressedSize64: uint64(len(data)), UncompressedSize64: uint64(len(rows))})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := w.Write(data); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := zw.SetComment("Zoho CRM backup"); err != nil {
-				t.Fatal(err)
-			}
-			zw.Close()
-			return buf.Bytes()
-		},
-		"empty archive": func(t *testing.T) []byte { return buildZip(t) },
-		"zip64 end record of 70,000 entries": func(t *testing.T) []byte {
-			var buf bytes.Buffer
-			zw := zip.NewWriter(&buf)
-			for i := range 70_000 {
-				w, _ := zw.CreateHeader(&zip.FileHeader{Name: fmt.Sprint(i), Method: zip.Store})
-				if _, err := w.Write([]byte{byte(i)}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			zw.Close()
-			return buf.Bytes()
-		},
+		"no data descriptors, a comment":     func(t *testing.T) []byte { return zipWithoutDescriptors(t, rows) },
+		"empty archive":                      func(t *testing.T) []byte { return buildZip(t) },
+		"zip64 end record of 70,000 entries": func(t *testing.T) []byte { return zipOfManyEntries(t, 70_000) },
 		"zip64 extra fields": func(t *testing.T) []byte {
 			var z rawZip
 			a := z.local(t, "a.csv", zip.Deflate, rows)
@@ -200,6 +162,57 @@ func TestVerifyAcceptsWhatArchiveZipReads(t *testing.T) {
 			}
 		})
 	}
+}
+
+// zipWithoutDescriptors is a stored and a deflated entry of rows, each with
+// its sizes in the local header, and an archive comment.
+func zipWithoutDescriptors(t *testing.T, rows []byte) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, method := range []uint16{zip.Store, zip.Deflate} {
+		data := rows
+		if method == zip.Deflate {
+			data = deflated(t, rows)
+		}
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: fmt.Sprint("m", method, ".csv"), Method: method, CRC32: crc32.ChecksumIEEE(rows),
+			CompressedSize64: uint64(len(data)), UncompressedSize64: uint64(len(rows))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.SetComment("Zoho CRM backup"); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
+	return buf.Bytes()
+}
+
+// deflated is data compressed with raw deflate.
+func deflated(t *testing.T, data []byte) []byte {
+	var c bytes.Buffer
+	w, _ := flate.NewWriter(&c, 5)
+	if _, err := w.Write(data); err != nil || w.Close() != nil {
+		t.Fatalf("deflate: %v", err)
+	}
+	return c.Bytes()
+}
+
+// zipOfManyEntries is n stored one-byte entries (a zip64 end record past
+// 65,535).
+func zipOfManyEntries(t *testing.T, n int) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for i := range n {
+		w, _ := zw.CreateHeader(&zip.FileHeader{Name: fmt.Sprint(i), Method: zip.Store})
+		if _, err := w.Write([]byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zw.Close()
+	return buf.Bytes()
 }
 
 // Whatever byte of an archive is damaged, verify accepts it only if
