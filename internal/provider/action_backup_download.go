@@ -247,13 +247,7 @@ func (r *downloadRun) readLinks(ctx context.Context) ([]downloadFile, bool) {
 		files = r.vet(urls.AttachmentLinks, backupfiles.KindAttachment, files)
 	}
 	if !r.diags.HasError() {
-		names := make([]string, len(files))
-		for i, f := range files {
-			names[i] = f.link.FileName
-		}
-		if err := backupfiles.CheckNames(names); err != nil {
-			addDownloadLinkError(r.diags, err)
-		}
+		r.checkNames(files)
 	}
 	if r.diags.HasError() {
 		return nil, false
@@ -289,14 +283,10 @@ func (r *downloadRun) linksValid(expiry *string) bool {
 	return false
 }
 
-// vet checks each link (shape, host, and the file name by the rule of the
-// files written) and appends it to files.
+// vet checks each link's shape and host and appends it to files.
 func (r *downloadRun) vet(links []string, kind backupfiles.Kind, files []downloadFile) []downloadFile {
 	for _, raw := range links {
 		link, err := r.client.CheckDownloadLink(raw)
-		if err == nil {
-			err = backupfiles.ValidName(link.FileName)
-		}
 		if err != nil {
 			addDownloadLinkError(r.diags, err)
 			continue
@@ -304,6 +294,18 @@ func (r *downloadRun) vet(links []string, kind backupfiles.Kind, files []downloa
 		files = append(files, downloadFile{link: link, kind: kind})
 	}
 	return files
+}
+
+// checkNames checks every file name with the one rule of the files written,
+// duplicates included, before any file is opened.
+func (r *downloadRun) checkNames(files []downloadFile) {
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.link.FileName
+	}
+	if err := backupfiles.CheckNames(names); err != nil {
+		addDownloadLinkError(r.diags, err)
+	}
 }
 
 // sameBackup checks that every link belongs to one backup job: the files
