@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zohocrm-terraform/terraform-provider-zohocrm/internal/emulator"
 )
@@ -489,4 +490,103 @@ func hardLinks(t *testing.T, path string) uint64 {
 		}
 	}
 	return 1
+}
+
+// slowVerifyEntries is an entry count under verify's cap whose ZIP (88 MiB
+// of empty entries) takes verify about 3 s to check on 2 cores.
+const slowVerifyEntries = 1_000_000 - 1
+
+// Ctrl-C while verify runs ends the invocation within about a second:
+// the provider's Invoke returns, Terraform exits, nothing is committed, and
+// the .part is kept for the next invocation.
+func TestAccBackupDownloadHardening_interruptStopsVerify(t *testing.T) {
+	readLog := captureTraceLog(t)
+	f := newHardeningFixture(t, "verify = true", "", emulator.WithDownloadFaults(
+		emulator.DownloadFault{Layout: emulator.ManyEntries(slowVerifyEntries), Times: -1}))
+	var out syncBuffer
+	cmd := f.cli.start(&out, "apply", "-auto-approve", "-no-color", "-invoke=action.zohocrm_backup_download.this")
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }() // Terraform 1.16 exits 0 after an interrupt
+	started := waitForOutput(t, &out, exited, "Data_001.zip: checking every ZIP entry's CRC-32")
+	time.Sleep(300 * time.Millisecond) // well into verify, which takes seconds here
+	select {
+	case <-exited:
+		t.Fatalf("verify ended before the interrupt; it is not slow enough to test:\n%s", out.String())
+	default:
+	}
+	interrupted := time.Now()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	// Verify looks at the context every 1,024 entries or 4 MiB, so it stops
+	// in milliseconds, and Terraform exits about 20 ms after the interrupt
+	// when the machine is idle. 5 s leaves room for a loaded 2-core machine
+	// (and the log's millisecond stamps) without flaking.
+	const within = 5 * time.Second
+	select {
+	case <-exited:
+	case <-time.After(within):
+		t.Fatalf("terraform had not exited %s after the interrupt:\n%s", within, out.String())
+	}
+	exitedAfter := time.Since(interrupted)
+	// Terraform does not wait for the provider (served from this process),
+	// so its exit alone does not show that verify stopped: the end of the
+	// provider's Invoke, in its log, does.
+	returned := invokeReturned(t, readLog, within)
+	t.Logf("verify ran %s before the interrupt; Invoke returned %s and terraform exited %s after it",
+		interrupted.Sub(started).Round(time.Millisecond), returned.Sub(interrupted).Round(time.Millisecond), exitedAfter.Round(time.Millisecond))
+	if took := returned.Sub(interrupted); took > within {
+		t.Errorf("the provider's Invoke returned %s after the interrupt, want within %s", took, within)
+	}
+	// Terraform 1.16 shows no diagnostic of an interrupted invocation: only
+	// its own notice, and an apply that invoked no action.
+	wantOutput(t, out.String(), "Interrupt received", "Apply complete! Resources: 0 added, 0 changed, 0 destroyed.")
+	for _, done := range []string{"Actions: 1 invoked", "Action complete", "CRC-32 checked", "Action failed"} {
+		if strings.Contains(out.String(), done) {
+			t.Errorf("the output says %q after the interrupt:\n%s", done, out.String())
+		}
+	}
+	f.wantNotCommitted(f.jobDir())
+	if _, sent := f.downloads(); partSize(f.jobDir()) != sent {
+		t.Errorf("Data_001.zip.part holds %d bytes after the interrupt, want the whole %d kept", partSize(f.jobDir()), sent)
+	}
+}
+
+// waitForOutput waits up to a minute for out to say want, failing the test
+// if the command exits first, and returns when it said it.
+func waitForOutput(t *testing.T, out *syncBuffer, exited <-chan struct{}, want string) time.Time {
+	t.Helper()
+	deadline := time.After(time.Minute)
+	for !strings.Contains(foldSpace(out.String()), foldSpace(want)) {
+		select {
+		case <-exited:
+			t.Fatalf("terraform exited before saying %q:\n%s", want, out.String())
+		case <-deadline:
+			t.Fatalf("terraform did not say %q within a minute:\n%s", want, out.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return time.Now()
+}
+
+// invokeReturned waits up to within for the provider's log to record the
+// end of the download's Invoke, and returns the time it records.
+func invokeReturned(t *testing.T, readLog func() capturedLog, within time.Duration) time.Time {
+	t.Helper()
+	for deadline := time.Now().Add(within); ; time.Sleep(20 * time.Millisecond) {
+		for line := range strings.SplitSeq(readLog().Run, "\n") {
+			if !strings.Contains(line, "Called provider defined Action Invoke") || !strings.Contains(line, "tf_action_type=zohocrm_backup_download") {
+				continue
+			}
+			stamp, _, _ := strings.Cut(line, " ")
+			at, err := time.Parse(time.RFC3339Nano, stamp)
+			if err != nil {
+				t.Fatalf("the log line's time: %v\n%s", err, line)
+			}
+			return at
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the provider's Invoke had not returned %s after Terraform exited", within)
+		}
+	}
 }

@@ -57,6 +57,29 @@ func TestErrorReferenceQuotesEveryRemedy(t *testing.T) {
 			t.Errorf("the error reference does not explain %q", text)
 		}
 	}
+	for _, summary := range downloadSummaries {
+		if !strings.Contains(page, "### "+summary) {
+			t.Errorf("the error reference has no section on the download's %q", summary)
+		}
+	}
+}
+
+// downloadSummaries are zohocrm_backup_download's diagnostic summaries, up
+// to the first name or number they show.
+var downloadSummaries = []string{
+	"Zoho reports no backup to download",
+	"The backup's download links have expired",
+	"Refused to send the access token to",
+	"Refused the file name of a download link Zoho reported",
+	"Refused a download link Zoho reported",
+	"The access token may not download backup files",
+	"Failed to download",
+	"The download of",
+	"Downloaded",
+	"Cannot use the local files of",
+	"Not enough free disk space for the backup",
+	"The download was interrupted",
+	"The download did not finish within timeout",
 }
 
 // headingAnchor is the anchor Markdown renderers give the heading "### code":
