@@ -89,6 +89,7 @@ func addFileError(ctx context.Context, diags *diag.Diagnostics, f fileFailure, e
 	var short *zoho.IncompleteBodyError
 	var stall *zoho.StallError
 	var size *backupfiles.SizeError
+	var answer *zoho.DownloadAnswerError
 	switch {
 	case errors.As(err, &space):
 		diags.AddError("Not enough free disk space for the backup", fmt.Sprintf("%s. Nothing of it was written. Free some space "+
@@ -115,6 +116,11 @@ func addFileError(ctx context.Context, diags *diag.Diagnostics, f fileFailure, e
 			"If the connection to Zoho is unreliable, raise max_retries in the provider block.", err, kept))
 	case isLocalFileFailure(err):
 		addLocalFileError(diags, f, err)
+	case errors.As(err, &answer):
+		diags.AddError(fmt.Sprintf("Failed to download %s", f.name), fmt.Sprintf("%s.\n\nThe download host answered with something "+
+			"that cannot be taken as the file, and nothing of that answer was written. Zoho's download host announces every "+
+			"file's size, so the usual cause is a proxy or gateway between this machine and Zoho that rewrites or compresses "+
+			"answers: check the proxies (HTTPS_PROXY), then invoke again. %s", err, kept))
 	case linkExpired(err, f.expiry):
 		diags.AddError("The backup's download links have expired", fmt.Sprintf("Downloading %s failed after the links' expiry "+
 			"at %s: %s. Zoho keeps a backup's files for 7 days; a new backup is needed. %s", f.name, f.expiry.Format(time.RFC3339), err, kept))

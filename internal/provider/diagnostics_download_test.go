@@ -71,6 +71,12 @@ func TestDiagnosticDownloadRemedyMatchesCause(t *testing.T) {
 			want:    []string{"The request did not get an answer from Zoho: check the network and api_domain"},
 			mustNot: []string{"Cannot use the local files"},
 		},
+		"an answer that cannot be the file": {
+			err: &zoho.DownloadAnswerError{Operation: "download Data_001.zip", HTTPStatus: 200,
+				Problem: "it has no Content-Length: no size was announced, so a cut could not be told from the end of the file, and nothing of it was kept"},
+			want:    []string{"Failed to download Data_001.zip", "no size was announced", "nothing of that answer was written", "check the proxies", "a partial file stays as"},
+			mustNot: []string{networkRemedy, "Cannot use the local files", "is kept for a resume"},
+		},
 		"an error answer of Zoho": {
 			err:     &zoho.APIError{Operation: "download Data_001.zip", HTTPStatus: 400, Code: zoho.CodeInternalError, Message: "boom"},
 			want:    []string{"Zoho answered HTTP 400 with code INTERNAL_ERROR", "is kept for a resume"},
