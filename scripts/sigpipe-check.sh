@@ -39,6 +39,7 @@ for cli in "${clis[@]}"; do
 	((failures == 0)) || exit 1
 done
 
+mkdir -p build
 for ((i = 1; i <= demos; i++)); do
 	echo "==> make demo, run $i of $demos, on ${clis[0]}"
 	start=$SECONDS
