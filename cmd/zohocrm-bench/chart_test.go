@@ -133,7 +133,7 @@ func TestOnlyDownloadRewritesItsSectionAndChart(t *testing.T) {
 		{Spec: downloadSpec{Client: downloadOurs, Size: 10 << 20}, Seconds: 0.4},
 		{Spec: downloadSpec{Client: downloadCurl, Size: 10 << 20}, Seconds: 0.2},
 	}
-	if err := rewriteDownloadSection(reportInput{Options: o, Downloads: runs, LoadBefore: "1.00", LoadAfter: "2.00"}); err != nil {
+	if err := rewriteDownloadSection(reportInput{Machine: machine{CPU: "CPU X", Cores: 2}, Options: o, Downloads: runs, LoadBefore: "1.00", LoadAfter: "2.00"}); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(o.out)
@@ -142,7 +142,7 @@ func TestOnlyDownloadRewritesItsSectionAndChart(t *testing.T) {
 	}
 	report := string(data)
 	if !strings.HasPrefix(report, "# Benchmarks\n\n## A\n\na\n\n"+downloadSectionTitle+"\n") || !strings.HasSuffix(report, "\n"+cpuSectionTitle+"\n\ncpu\n") ||
-		strings.Contains(report, "old") || !strings.Contains(report, "| 10MiB | 0.40 | 0.20 | 2.00 |") || !strings.Contains(report, "Load average 1.00 at the start, 2.00 at the end.") {
+		strings.Contains(report, "old") || !strings.Contains(report, "| 10MiB | 0.40 | 0.20 | 2.00 |") || !strings.Contains(report, "This run: CPU X, 2 cores, load average 1.00 at the start, 2.00 at the end.") {
 		t.Fatalf("report =\n%s", report)
 	}
 	if _, err := os.Stat(filepath.Join(dir, chartDir, chartDownload)); err != nil {

@@ -156,7 +156,7 @@ func run(ctx context.Context, o options, logger *log.Logger) error {
 	case "cpu":
 		return runCPUOnly(ctx, b, o, logger, began)
 	case "download":
-		return runDownloadOnly(ctx, b, o, logger, began)
+		return runDownloadOnly(ctx, b, o, logger, began, machine)
 	}
 
 	micro, err := runMicroBenchmarks(ctx)
@@ -342,13 +342,13 @@ func runCPUOnly(ctx context.Context, b *bench, o options, logger *log.Logger, be
 
 // runDownloadOnly is -only download: the download section's runs, and that
 // section of the report and its chart rewritten.
-func runDownloadOnly(ctx context.Context, b *bench, o options, logger *log.Logger, began time.Time) error {
+func runDownloadOnly(ctx context.Context, b *bench, o options, logger *log.Logger, began time.Time, m machine) error {
 	loadBefore := loadAverage()
 	downloads, err := runDownloads(ctx, b, o, logger)
 	if err != nil {
 		return err
 	}
-	in := reportInput{Options: o, Downloads: downloads, LoadBefore: loadBefore, LoadAfter: loadAverage()}
+	in := reportInput{Machine: m, Options: o, Downloads: downloads, LoadBefore: loadBefore, LoadAfter: loadAverage()}
 	if err := rewriteDownloadSection(in); err != nil {
 		return err
 	}

@@ -99,13 +99,13 @@ func rewriteDownloadSection(in reportInput) error {
 	return nil
 }
 
-// downloadLoad is the load average of an -only download run, which the
-// report's machine table does not show.
+// downloadLoad is the machine and load average of an -only download run,
+// which the report's machine table, of another run, does not show.
 func downloadLoad(in reportInput) string {
 	if in.Options.only != "download" {
 		return ""
 	}
-	return fmt.Sprintf(" Load average %s at the start, %s at the end.", in.LoadBefore, in.LoadAfter)
+	return fmt.Sprintf(" This run: %s, %d cores, load average %s at the start, %s at the end.", in.Machine.CPU, in.Machine.Cores, in.LoadBefore, in.LoadAfter)
 }
 
 // renderDownloads writes the download section of the report.
