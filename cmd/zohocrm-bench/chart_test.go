@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -115,5 +117,35 @@ func TestDownloadReportAndChart(t *testing.T) {
 	counts := countElements(t, downloadChart(downloadFiguresOf(reportInput{Options: o, Downloads: runs})))
 	if counts["svg"] != 1 || counts["polyline"] != 5 {
 		t.Errorf("download chart elements = %v, want 1 svg and 5 lines (3 throughput, RSS and its target)", counts)
+	}
+}
+
+// TestOnlyDownloadRewritesItsSectionAndChart: -only download replaces the
+// download section, leaves the others as they were and writes its chart.
+func TestOnlyDownloadRewritesItsSectionAndChart(t *testing.T) {
+	dir := t.TempDir()
+	o := options{out: filepath.Join(dir, "BENCHMARKS.md"), only: "download", downloadSizes: []int64{10 << 20}, downloadRepeats: 1}
+	before := "# Benchmarks\n\n## A\n\na\n\n" + downloadSectionTitle + "\n\nold\n\n" + cpuSectionTitle + "\n\ncpu\n"
+	if err := os.WriteFile(o.out, []byte(before), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runs := []downloadResult{
+		{Spec: downloadSpec{Client: downloadOurs, Size: 10 << 20}, Seconds: 0.4},
+		{Spec: downloadSpec{Client: downloadCurl, Size: 10 << 20}, Seconds: 0.2},
+	}
+	if err := rewriteDownloadSection(reportInput{Machine: machine{CPU: "CPU X", Cores: 2}, Options: o, Downloads: runs, LoadBefore: "1.00", LoadAfter: "2.00"}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(o.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := string(data)
+	if !strings.HasPrefix(report, "# Benchmarks\n\n## A\n\na\n\n"+downloadSectionTitle+"\n") || !strings.HasSuffix(report, "\n"+cpuSectionTitle+"\n\ncpu\n") ||
+		strings.Contains(report, "old") || !strings.Contains(report, "| 10MiB | 0.40 | 0.20 | 2.00 |") || !strings.Contains(report, "This run: CPU X, 2 cores, load average 1.00 at the start, 2.00 at the end.") {
+		t.Fatalf("report =\n%s", report)
+	}
+	if _, err := os.Stat(filepath.Join(dir, chartDir, chartDownload)); err != nil {
+		t.Fatalf("no chart: %v", err)
 	}
 }

@@ -1,15 +1,15 @@
 // Command zohocrm-bench measures what a `terraform apply` of
 // zohocrm_backup_cancellation resources costs against Terraform's own floor,
 // two no-op framework providers (internal/noop) and the local-exec curl
-// workaround, profiles where the provider's CPU goes, and writes BENCHMARKS.md.
+// workaround, profiles where the provider's CPU goes, and writes BENCHMARKS.md
+// (`make bench`, = bash scripts/bench.sh). One section alone:
 //
-//	make bench                                       # = bash scripts/bench.sh
-//	zohocrm-bench -only cpu -sizes 500 -repeats 5    # the CPU section alone
+//	zohocrm-bench -only cpu -sizes 500 -repeats 5
+//	zohocrm-bench -only download -download-terraform <terraform 1.16.4>
 //
 // The Zoho emulator runs in-process on loopback; Terraform is the CLI on PATH.
-// Everything it writes is under -work (build/bench) but the report, and every
-// process it starts runs in its own process group, killed on interrupt. It is
-// not a test: CI only compiles it.
+// It writes under -work (build/bench) but the report; every process it starts
+// has its own process group, killed on interrupt. CI only compiles it.
 package main
 
 import (
@@ -38,8 +38,8 @@ type options struct {
 	work    string
 	verbose bool
 	pprof   bool
-	// only, when "cpu", runs only the CPU section and rewrites it in out;
-	// rerender then reuses the runs a previous one left in work.
+	// only, "cpu" or "download", runs only that section and rewrites it
+	// in out; rerender (cpu) reuses the runs a previous one left in work.
 	only     string
 	rerender bool
 	// The download benchmark (download.go): file sizes, repeats, and the
@@ -100,7 +100,7 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	fs.IntVar(&o.downloadRepeats, "download-repeats", 3, "how many times each download is repeated; medians are reported")
 	fs.StringVar(&o.downloadCLI, "download-terraform", "", "the Terraform CLI (>= 1.14) that invokes zohocrm_backup_download; empty leaves the download benchmark out")
 	fs.BoolVar(&o.pprof, "pprof", false, "also apply ours once at each smaller size with the provider under pprof (the largest always is); profiles go to <work>/pprof/<run>")
-	fs.StringVar(&o.only, "only", "", "\"cpu\": run only the CPU section (instrumented and profiled applies of the no-ops and ours) and rewrite that section of -out")
+	fs.StringVar(&o.only, "only", "", "\"cpu\": run only the CPU section (instrumented and profiled applies of the no-ops and ours) and rewrite that section of -out; \"download\": run only the download section (needs -download-terraform) and rewrite that section of -out and its chart")
 	fs.BoolVar(&o.rerender, "rerender", false, "with -only cpu: run nothing, rewrite the section from the results and profiles an earlier run with the same -sizes and -repeats left in -work")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -114,8 +114,11 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	if o.repeats < 1 {
 		return o, fmt.Errorf("-repeats must be at least 1, not %d", o.repeats)
 	}
-	if o.only != "" && o.only != "cpu" {
-		return o, fmt.Errorf("-only: %q is not a section (only \"cpu\" is)", o.only)
+	if o.only != "" && o.only != "cpu" && o.only != "download" {
+		return o, fmt.Errorf("-only: %q is not a section (\"cpu\" and \"download\" are)", o.only)
+	}
+	if o.only == "download" && o.downloadCLI == "" {
+		return o, errors.New("-only download needs -download-terraform (a Terraform CLI >= 1.14)")
 	}
 	if o.rerender && o.only != "cpu" {
 		return o, errors.New("-rerender needs -only cpu")
@@ -149,8 +152,11 @@ func run(ctx context.Context, o options, logger *log.Logger) error {
 	}
 	machine := describeMachine(ctx)
 	logger.Printf("%s; %s", machine.CPU, machine.Terraform)
-	if o.only == "cpu" {
+	switch o.only {
+	case "cpu":
 		return runCPUOnly(ctx, b, o, logger, began)
+	case "download":
+		return runDownloadOnly(ctx, b, o, logger, began, machine)
 	}
 
 	micro, err := runMicroBenchmarks(ctx)
@@ -331,6 +337,22 @@ func runCPUOnly(ctx context.Context, b *bench, o options, logger *log.Logger, be
 		return err
 	}
 	logger.Printf("took %s", time.Since(began).Round(time.Second))
+	return nil
+}
+
+// runDownloadOnly is -only download: the download section's runs, and that
+// section of the report and its chart rewritten.
+func runDownloadOnly(ctx context.Context, b *bench, o options, logger *log.Logger, began time.Time, m machine) error {
+	loadBefore := loadAverage()
+	downloads, err := runDownloads(ctx, b, o, logger)
+	if err != nil {
+		return err
+	}
+	in := reportInput{Machine: m, Options: o, Downloads: downloads, LoadBefore: loadBefore, LoadAfter: loadAverage()}
+	if err := rewriteDownloadSection(in); err != nil {
+		return err
+	}
+	logger.Printf("rewrote %q in %s and its chart %s; took %s", downloadSectionTitle, o.out, chartPath(chartDownload), time.Since(began).Round(time.Second))
 	return nil
 }
 

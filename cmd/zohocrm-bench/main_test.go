@@ -19,7 +19,10 @@ func TestParseFlags(t *testing.T) {
 	if !slices.Equal(o.sizes, []int{10, 100, 500}) || o.repeats != 5 || o.rtt != 20*time.Millisecond || o.out != "x.md" || o.work != "build/bench" {
 		t.Fatalf("options = %+v", o)
 	}
-	for _, bad := range [][]string{{"-sizes", "10,x"}, {"-sizes", "0"}, {"-repeats", "0"}, {"-rtt", "0s"}, {"stray"}} {
+	if o, err := parseFlags([]string{"-only", "download", "-download-terraform", "/bin/terraform"}, io.Discard); err != nil || o.only != "download" {
+		t.Fatalf("-only download: %+v, %v", o, err)
+	}
+	for _, bad := range [][]string{{"-sizes", "10,x"}, {"-sizes", "0"}, {"-repeats", "0"}, {"-rtt", "0s"}, {"stray"}, {"-only", "download"}, {"-only", "x"}, {"-only", "download", "-download-terraform", "t", "-rerender"}} {
 		if _, err := parseFlags(bad, io.Discard); err == nil {
 			t.Errorf("%v accepted", bad)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -13,6 +14,10 @@ const (
 	targetDownloadRSSSpreadMiB  = 8.0
 	targetDownloadDropFetchedMx = 1.01
 )
+
+// downloadSectionTitle heads the download section; -only download rewrites
+// the report from it to the next heading.
+const downloadSectionTitle = "## Downloading a backup: `zohocrm_backup_download` against `curl -o`"
 
 // downloadFigures are the figures of one file size.
 type downloadFigures struct {
@@ -78,18 +83,43 @@ func downloadCommand(o options) string {
 	return fmt.Sprintf("zohocrm-bench -download-terraform <terraform 1.16.4> -download-sizes %s -download-repeats %d", strings.Join(sizes, ","), o.downloadRepeats)
 }
 
+// rewriteDownloadSection puts in's download section in place of the one in
+// the report, and writes its chart.
+func rewriteDownloadSection(in reportInput) error {
+	var w strings.Builder
+	renderDownloads(func(format string, args ...any) { fmt.Fprintf(&w, format+"\n", args...) }, in)
+	if figures := downloadFiguresOf(in); len(figures) > 0 {
+		if err := writeCharts(filepath.Join(filepath.Dir(in.Options.out), chartDir), map[string]string{chartDownload: downloadChart(figures)}); err != nil {
+			return err
+		}
+	}
+	if err := replaceSection(in.Options.out, w.String()); err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	return nil
+}
+
+// downloadLoad is the machine and load average of an -only download run,
+// which the report's machine table, of another run, does not show.
+func downloadLoad(in reportInput) string {
+	if in.Options.only != "download" {
+		return ""
+	}
+	return fmt.Sprintf(" This run: %s, %d cores, load average %s at the start, %s at the end.", in.Machine.CPU, in.Machine.Cores, in.LoadBefore, in.LoadAfter)
+}
+
 // renderDownloads writes the download section of the report.
 func renderDownloads(p func(string, ...any), in reportInput) {
 	figures := downloadFiguresOf(in)
-	p("## Downloading a backup: `zohocrm_backup_download` against `curl -o`")
+	p("%s", downloadSectionTitle)
 	p("")
 	if len(figures) == 0 {
 		p("Not measured in this run: `make bench` passes `-download-terraform` (a Terraform that knows actions, 1.14 or later).")
 		p("")
 		return
 	}
-	p("One file of each size from the emulator's download host on loopback (plain HTTP): the action invoked through Terraform (`terraform apply -invoke=action.zohocrm_backup_download.this`, wall time of the whole command: Terraform starting, planning, starting the provider, reading the links, the download, the rename and the manifest) against `curl -o` of the same link with the same token, run back to back in each repeat. Median of %d runs. Each downloaded file is checked against the emulator's content by SHA-256 before a figure counts. Measured by `make bench` (`%s`).",
-		in.Options.downloadRepeats, downloadCommand(in.Options))
+	p("One file of each size from the emulator's download host on loopback (plain HTTP): the action invoked through Terraform (`terraform apply -invoke=action.zohocrm_backup_download.this`, wall time of the whole command: Terraform starting, planning, starting the provider, reading the links, the download, the rename and the manifest) against `curl -o` of the same link with the same token, run back to back in each repeat. Median of %d runs. Each downloaded file is checked against the emulator's content by SHA-256 before a figure counts. Measured by `make bench` (`%s`), or alone by the same with `-only download`, which rewrites this section and its chart.%s",
+		in.Options.downloadRepeats, downloadCommand(in.Options), downloadLoad(in))
 	p("")
 	p("![Download throughput and the provider's peak RSS against file size](%s)", chartPath(chartDownload))
 	p("")

@@ -30,7 +30,12 @@ func (c *Client) CancelBackup(ctx context.Context, id string) (ActionResult, err
 	if err != nil {
 		return ActionResult{}, err
 	}
-	env, ok := parseEnvelope(resp.body)
+	return cancelResult(operation, id, resp)
+}
+
+// cancelResult reads a cancel's answer.
+func cancelResult(operation, id string, resp *response) (ActionResult, error) {
+	env, ok := resp.envelope()
 	switch {
 	case ok && env.Code == CodeSuccess && resp.status < 300:
 	case ok && env.Code == CodeAlreadyCancelled:

@@ -177,7 +177,7 @@ func (c *Client) getJSON(ctx context.Context, operation, path string, query url.
 	case resp.status != http.StatusOK:
 		return false, apiError(operation, resp)
 	}
-	if _, isError := parseEnvelope(resp.body); isError || json.Unmarshal(resp.body, out) != nil || !complete() {
+	if _, isError := resp.envelope(); isError || json.Unmarshal(resp.body, out) != nil || !complete() {
 		return false, apiError(operation, resp)
 	}
 	return true, nil

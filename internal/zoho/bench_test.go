@@ -56,21 +56,18 @@ func BenchmarkNewCancelRequest(b *testing.B) {
 	}
 }
 
-// BenchmarkDecodeCancelResponse is what CancelBackup does with a body once
-// it has been read: find the envelope, then build the result or the error.
+// BenchmarkDecodeCancelResponse is what the client does with a cancel's
+// body once read: classify it for retry, then build the result or the error.
 func BenchmarkDecodeCancelResponse(b *testing.B) {
+	operation := "cancel backup " + benchBackupID
 	for _, tc := range cancelResponses {
 		b.Run(tc.name, func(b *testing.B) {
-			resp := &response{status: tc.status, body: []byte(tc.body), token: testToken}
+			body := []byte(tc.body)
 			b.ReportAllocs()
 			for b.Loop() {
-				env, ok := parseEnvelope(resp.body)
-				if ok && (env.Code == CodeSuccess || env.Code == CodeAlreadyCancelled) {
-					_ = detailString(env.Details, "id")
-					continue
-				}
-				if apiError("cancel backup "+benchBackupID, resp) == nil {
-					b.Fatal("no error built")
+				outcome := classifyAttempt(operation, &response{status: tc.status, body: body, token: testToken}, nil)
+				if _, err := cancelResult(operation, benchBackupID, outcome.resp); err == nil && outcome.failed {
+					b.Fatal("a failed answer read as a result")
 				}
 			}
 		})

@@ -128,6 +128,10 @@ type response struct {
 	earlierAttemptMayHaveActed bool
 	// file is a download's 200, 206 or 416, its body open to stream.
 	file *http.Response
+	// env and envFound are body's envelope, set once decoded (envelope()).
+	env      envelope
+	envFound bool
+	decoded  bool
 }
 
 // do sends an API request through retryLoop and sendWithCurrentToken.

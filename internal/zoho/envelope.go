@@ -3,6 +3,7 @@ package zoho
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"regexp"
 	"strings"
@@ -17,25 +18,40 @@ type envelope struct {
 	Details json.RawMessage `json:"details"`
 }
 
-// parseEnvelope finds the envelope with a code in body, nested first.
+// envelopeDoc is an answer's top level: its envelope, and "backup" raw.
+type envelopeDoc struct {
+	envelope
+	Backup json.RawMessage `json:"backup"`
+}
+
+// parseEnvelope finds the envelope with a code in body, nested first. It
+// decodes body once (and "backup" again); keys match as encoding/json's do,
+// case-insensitively.
 func parseEnvelope(body []byte) (env envelope, ok bool) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
+	var doc envelopeDoc
+	err := json.Unmarshal(body, &doc)
+	if _, mistyped := errors.AsType[*json.UnmarshalTypeError](err); err != nil && !mistyped {
 		return envelope{}, false
 	}
-	if nested, found := top["backup"]; found {
+	if doc.Backup != nil {
 		var inner envelope
-		if json.Unmarshal(nested, &inner) == nil && inner.Code != "" {
+		if json.Unmarshal(doc.Backup, &inner) == nil && inner.Code != "" {
 			return inner, true
 		}
 	}
-	if _, found := top["code"]; found {
-		var outer envelope
-		if json.Unmarshal(body, &outer) == nil && outer.Code != "" {
-			return outer, true
-		}
+	if err == nil && doc.Code != "" {
+		return doc.envelope, true
 	}
 	return envelope{}, false
+}
+
+// envelope is the body's envelope, decoded on first use only.
+func (r *response) envelope() (envelope, bool) {
+	if !r.decoded {
+		r.env, r.envFound = parseEnvelope(r.body)
+		r.decoded = true
+	}
+	return r.env, r.envFound
 }
 
 // apiError builds the error for an unexpected answer, redacting its token.
@@ -43,7 +59,7 @@ func apiError(operation string, resp *response) *APIError {
 	if resp.status == http.StatusNotModified {
 		return &APIError{Operation: operation, HTTPStatus: resp.status, Code: CodeNotModified, BodyExcerpt: excerpt(resp.body, resp.token)}
 	}
-	env, ok := parseEnvelope(resp.body)
+	env, ok := resp.envelope()
 	if !ok {
 		return &APIError{Operation: operation, HTTPStatus: resp.status, BodyExcerpt: excerpt(resp.body, resp.token)}
 	}

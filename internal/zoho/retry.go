@@ -280,10 +280,7 @@ func classifyResponse(resp *response, now time.Time) (failure, bool) {
 }
 
 func answerCode(resp *response) string {
-	if len(resp.body) == 0 {
-		return ""
-	}
-	env, _ := parseEnvelope(resp.body)
+	env, _ := resp.envelope()
 	return env.Code
 }
 

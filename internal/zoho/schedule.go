@@ -28,7 +28,7 @@ func (c *Client) ScheduleBackup(ctx context.Context, rule string) (ActionResult,
 	if err != nil {
 		return ActionResult{}, err
 	}
-	env, ok := parseEnvelope(resp.body)
+	env, ok := resp.envelope()
 	if !ok || env.Code != CodeSuccess || resp.status >= 300 {
 		return ActionResult{}, apiError(operation, resp)
 	}

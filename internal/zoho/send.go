@@ -163,7 +163,7 @@ func isInvalidToken(resp *response) bool {
 	if resp.status != http.StatusUnauthorized {
 		return false
 	}
-	env, ok := parseEnvelope(resp.body)
+	env, ok := resp.envelope()
 	return ok && env.Code == CodeInvalidToken
 }
 
