@@ -48,12 +48,11 @@ func downloadGet(t *testing.T, link, token, rng string) (int, int, error) {
 	return resp.StatusCode, len(body), err
 }
 
-func TestDownloadFlags(t *testing.T) {
-	o, err := parseFlags([]string{
-		"-download-size", "64KiB", "-data-files", "2", "-attachment-files", "0",
-		"-download-drop-after", "1KiB", "-download-drop-times", "2", "-download-ignore-range",
-		"-download-error", emulator.CodeInvalidToken,
-	}, io.Discard)
+// startFromDownloadFlags starts an emulator with the download options the
+// flags give, and a token "tok" with the files scope; it stops with t.
+func startFromDownloadFlags(t *testing.T, args ...string) *emulator.Server {
+	t.Helper()
+	o, err := parseFlags(args, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,8 +60,16 @@ func TestDownloadFlags(t *testing.T) {
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	srv.AddToken("tok", emulator.ScopeFiles)
+	return srv
+}
+
+func TestDownloadFlags(t *testing.T) {
+	srv := startFromDownloadFlags(t,
+		"-download-size", "64KiB", "-data-files", "2", "-attachment-files", "0",
+		"-download-drop-after", "1KiB", "-download-drop-times", "2", "-download-ignore-range",
+		"-download-error", emulator.CodeInvalidToken)
 	b := srv.SeedBackup(emulator.StatusCompleted, "")
 	if len(b.DataLinks) != 2 || len(b.AttachmentLinks) != 0 || srv.DownloadSize() != 64<<10 {
 		t.Fatalf("links %v %v, size %d", b.DataLinks, b.AttachmentLinks, srv.DownloadSize())
@@ -147,16 +154,7 @@ func TestRunServesDownloads(t *testing.T) {
 }
 
 func TestDownloadFlagsNoContentLengthAndChange(t *testing.T) {
-	o, err := parseFlags([]string{"-download-no-content-length", "-download-change-after", "1"}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := emulator.New(o.download.options()...)
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	srv.AddToken("tok", emulator.ScopeFiles)
+	srv := startFromDownloadFlags(t, "-download-no-content-length", "-download-change-after", "1")
 	link := srv.SeedBackup(emulator.StatusCompleted, "").DataLinks[0]
 	var etags []string
 	for range 2 {

@@ -128,14 +128,7 @@ func TestCommittedFileAndManifestAreTheOwnersOnly(t *testing.T) {
 	}
 	chmod(t, part, 0o644)
 	p := reopen(t, d, "Data_001.zip")
-	entry, err := d.Commit(context.Background(), p, CommitOptions{Verify: true, ExpectedSize: int64(len(archive))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	entry.Kind = KindData
-	if err := d.Record(entry); err != nil {
-		t.Fatal(err)
-	}
+	commitAndRecord(t, d, p, int64(len(archive)))
 	file := filepath.Join(d.Path(), "Data_001.zip")
 	for _, path := range []string{file, d.ManifestPath()} {
 		if m := modeOf(t, path); m&0o077 != 0 {

@@ -122,3 +122,18 @@ func dirNames(t testing.TB, d *Dir) []string {
 	}
 	return names
 }
+
+// commitAndRecord commits p with verify on and lists it in the manifest as
+// a data file.
+func commitAndRecord(t testing.TB, d *Dir, p *PartFile, size int64) ManifestFile {
+	t.Helper()
+	entry, err := d.Commit(context.Background(), p, CommitOptions{Verify: true, ExpectedSize: size})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry.Kind = KindData
+	if err := d.Record(entry); err != nil {
+		t.Fatal(err)
+	}
+	return entry
+}

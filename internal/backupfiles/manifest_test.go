@@ -259,14 +259,7 @@ func TestCompleted(t *testing.T) {
 	d := openTestDir(t)
 	archive := testArchive(t)
 	p := writePart(t, d, "Data_001.zip", archive)
-	entry, err := d.Commit(context.Background(), p, CommitOptions{Verify: true, ExpectedSize: int64(len(archive))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	entry.Kind = KindData
-	if err := d.Record(entry); err != nil {
-		t.Fatal(err)
-	}
+	commitAndRecord(t, d, p, int64(len(archive)))
 	path := filepath.Join(d.Path(), "Data_001.zip")
 	ctx := context.Background()
 
