@@ -125,7 +125,7 @@ func dirNames(t testing.TB, d *Dir) []string {
 
 // commitAndRecord commits p with verify on and lists it in the manifest as
 // a data file.
-func commitAndRecord(t testing.TB, d *Dir, p *PartFile, size int64) ManifestFile {
+func commitAndRecord(t testing.TB, d *Dir, p *PartFile, size int64) {
 	t.Helper()
 	entry, err := d.Commit(context.Background(), p, CommitOptions{Verify: true, ExpectedSize: size})
 	if err != nil {
@@ -135,5 +135,4 @@ func commitAndRecord(t testing.TB, d *Dir, p *PartFile, size int64) ManifestFile
 	if err := d.Record(entry); err != nil {
 		t.Fatal(err)
 	}
-	return entry
 }
